@@ -1,0 +1,93 @@
+//! The two methods and their settings, as stored in a run's config.
+
+use crate::convert::Prediction;
+use crate::diffusion::DiffusionObjective;
+use crate::flow::{Coupling, FlowObjective};
+use crate::path::{DiffusionPath, GaussianPath, PathKind};
+use crate::schedule::{NoiseSchedule, ScheduleKind};
+use crate::train::objective::Objective;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Diffusion or flow matching, with the choices each one makes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "method")]
+pub enum Method {
+    Diffusion {
+        schedule: ScheduleKind,
+        timesteps: usize,
+        prediction: Prediction,
+    },
+    Flow {
+        path: PathKind,
+        coupling: Coupling,
+    },
+}
+
+impl Method {
+    /// DDPM defaults: linear schedule, T = 1000, noise prediction (Ho et al. 2020).
+    pub fn diffusion() -> Self {
+        Method::Diffusion {
+            schedule: ScheduleKind::Linear,
+            timesteps: 1000,
+            prediction: Prediction::Noise,
+        }
+    }
+
+    /// Flow-matching defaults: conditional-OT path, independent coupling.
+    pub fn flow() -> Self {
+        Method::Flow {
+            path: PathKind::cond_ot(),
+            coupling: Coupling::Independent,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::Diffusion { .. } => "diffusion",
+            Method::Flow { .. } => "flow",
+        }
+    }
+
+    pub fn prediction(&self) -> Prediction {
+        match self {
+            Method::Diffusion { prediction, .. } => *prediction,
+            Method::Flow { .. } => Prediction::Velocity,
+        }
+    }
+
+    /// The diffusion schedule, for diffusion runs.
+    pub fn schedule(&self) -> Option<NoiseSchedule> {
+        match self {
+            Method::Diffusion {
+                schedule,
+                timesteps,
+                ..
+            } => Some(NoiseSchedule::new(*schedule, *timesteps)),
+            Method::Flow { .. } => None,
+        }
+    }
+
+    /// The Gaussian path the model's predictions refer to.
+    pub fn path(&self) -> Arc<dyn GaussianPath> {
+        match self {
+            Method::Diffusion { .. } => Arc::new(DiffusionPath {
+                schedule: self.schedule().unwrap(),
+            }),
+            Method::Flow { path, .. } => Arc::from(path.build()),
+        }
+    }
+
+    pub fn objective(&self) -> Box<dyn Objective> {
+        match self {
+            Method::Diffusion { prediction, .. } => Box::new(DiffusionObjective {
+                schedule: self.schedule().unwrap(),
+                prediction: *prediction,
+            }),
+            Method::Flow { coupling, .. } => Box::new(FlowObjective {
+                path: self.path(),
+                coupling: *coupling,
+            }),
+        }
+    }
+}

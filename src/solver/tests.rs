@@ -1,0 +1,99 @@
+use super::*;
+use burn::tensor::{Device, Tensor};
+
+/// `dx/dt = cos(t)·x`, exact solution `x(t) = x0·exp(sin t)`.
+fn field(x: &Tensor<2>, t: f64) -> Tensor<2> {
+    x.clone().mul_scalar(t.cos())
+}
+
+fn max_error(solver: SolverKind, steps: usize) -> f64 {
+    let device = Device::flex();
+    let x0v = vec![1.0f32, -0.5, 2.0, 0.25];
+    let x0 = crate::device::tensor2(x0v.clone(), 2, 2, &device);
+    let t1 = 2.5f64;
+    let sol = solve(&field, x0, 0.0, t1, &SolveOptions::fixed(solver, steps));
+    assert_eq!(sol.nfe, steps * solver.tableau().stages());
+    let got = crate::device::to_vec(sol.x);
+    got.iter()
+        .zip(&x0v)
+        .map(|(g, x)| (*g as f64 - *x as f64 * t1.sin().exp()).abs())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn fixed_step_solvers_show_their_order() {
+    // Halving the step divides the error by about 2^order.
+    for (solver, n) in [
+        (SolverKind::Euler, 64),
+        (SolverKind::Midpoint, 64),
+        (SolverKind::Heun, 64),
+        (SolverKind::Rk4, 6),
+    ] {
+        let (e1, e2) = (max_error(solver, n), max_error(solver, 2 * n));
+        let observed = (e1 / e2).log2();
+        let order = solver.tableau().order as f64;
+        assert!(
+            (observed - order).abs() < 0.35,
+            "{}: errors {e1:.3e} -> {e2:.3e}, observed order {observed:.2}",
+            solver.name()
+        );
+    }
+}
+
+#[test]
+fn dopri5_meets_its_tolerance_with_few_evaluations() {
+    let device = Device::flex();
+    let x0v = vec![1.0f32, -0.5, 2.0, 0.25];
+    let x0 = crate::device::tensor2(x0v.clone(), 2, 2, &device);
+    let loose = solve(
+        &field,
+        x0.clone(),
+        0.0,
+        2.5,
+        &SolveOptions::adaptive(SolverKind::Dopri5, 1e-3, 1e-3),
+    );
+    let tight = solve(
+        &field,
+        x0,
+        0.0,
+        2.5,
+        &SolveOptions::adaptive(SolverKind::Dopri5, 1e-5, 1e-5),
+    );
+    let err = |s: &Solution| {
+        crate::device::to_vec(s.x.clone())
+            .iter()
+            .zip(&x0v)
+            .map(|(g, x)| (*g as f64 - *x as f64 * 2.5f64.sin().exp()).abs())
+            .fold(0.0, f64::max)
+    };
+    assert!(err(&loose) < 1e-2, "loose error {}", err(&loose));
+    assert!(err(&tight) < 2e-4, "tight error {}", err(&tight));
+    assert!(tight.nfe > loose.nfe, "tighter tolerance needs more work");
+    // FSAL: 6 new evaluations per step plus 2 for the initial step selection.
+    assert_eq!(tight.nfe, 2 + 6 * (tight.accepted + tight.rejected));
+    assert!(tight.nfe < 200, "nfe {}", tight.nfe);
+}
+
+#[test]
+fn integrating_backwards_returns_to_the_start() {
+    let device = Device::flex();
+    let x0 = crate::device::tensor2(vec![0.3, -1.2], 1, 2, &device);
+    let opts = SolveOptions::fixed(SolverKind::Rk4, 40);
+    let fwd = solve(&field, x0.clone(), 0.0, 2.0, &opts);
+    let back = solve(&field, fwd.x, 2.0, 0.0, &opts);
+    let d: f32 = back.x.sub(x0).abs().max().into_scalar();
+    assert!(d < 1e-5, "{d}");
+}
+
+#[test]
+fn names_round_trip_and_unknown_names_are_refused() {
+    for s in SolverKind::ALL {
+        assert_eq!(SolverKind::from_name(s.name()).unwrap(), s);
+    }
+    assert!(
+        SolverKind::from_name("rk45")
+            .unwrap_err()
+            .to_string()
+            .contains("dopri5")
+    );
+}

@@ -37,6 +37,7 @@ pub mod models;
 pub mod path;
 pub mod plot;
 pub mod rng;
+pub mod sampling;
 pub mod schedule;
 pub mod solver;
 pub mod train;

@@ -71,7 +71,9 @@ impl RunDir {
 /// What a finished training run reports.
 #[derive(Clone, Debug)]
 pub struct Outcome {
+    /// Steps completed in total, and in this call.
     pub steps: usize,
+    pub steps_run: usize,
     pub final_loss: f64,
     pub seconds: f64,
     pub losses: Vec<(usize, f64, f64)>,
@@ -175,6 +177,7 @@ pub fn train(
     bar.finish_and_clear();
     Ok(Outcome {
         steps: end,
+        steps_run: end - start,
         final_loss: last,
         seconds: timer.elapsed().as_secs_f64(),
         losses,

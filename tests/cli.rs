@@ -1,0 +1,205 @@
+//! The command line end to end: data → train → sample → eval, resume, and clear errors.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn flowdiff(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowdiff"))
+        .args(args)
+        .output()
+        .expect("run flowdiff")
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = flowdiff(args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "flowdiff {args:?} failed:\n{text}");
+    text
+}
+
+fn fails(args: &[&str]) -> String {
+    let out = flowdiff(args);
+    assert!(!out.status.success(), "flowdiff {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn data_train_sample_eval_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&[
+        "data",
+        "--name",
+        "moons",
+        "--n",
+        "300",
+        "--seed",
+        "1",
+        "--out",
+        p(&d.join("moons.csv")),
+    ]);
+    let run = d.join("run");
+    let out = ok(&[
+        "train",
+        "--data",
+        p(&d.join("moons.csv")),
+        "--method",
+        "diffusion",
+        "--steps",
+        "60",
+        "--width",
+        "32",
+        "--depth",
+        "2",
+        "--out",
+        p(&run),
+        "--quiet",
+    ]);
+    assert!(out.contains("seed 0"), "{out}");
+    // Resume extends the same run.
+    ok(&[
+        "train",
+        "--out",
+        p(&run),
+        "--resume",
+        "--steps",
+        "80",
+        "--quiet",
+    ]);
+    let loss = std::fs::read_to_string(run.join("loss.csv")).unwrap();
+    assert_eq!(loss.lines().count(), 81);
+    for (sampler, extra) in [
+        ("ddpm", vec!["--nfe", "30"]),
+        ("ddim", vec!["--nfe", "10"]),
+        ("ode", vec!["--solver", "rk4", "--nfe", "9"]),
+    ] {
+        let s = d.join(format!("{sampler}.npy"));
+        let mut args = vec![
+            "sample",
+            "--run",
+            p(&run),
+            "--n",
+            "200",
+            "--sampler",
+            sampler,
+            "--out",
+            p(&s),
+        ];
+        args.extend(extra.iter());
+        let text = ok(&args);
+        assert!(text.contains("NFE"), "{text}");
+        let text = ok(&["eval", "--samples", p(&s), "--data", "moons"]);
+        assert!(
+            text.contains("sliced W2") && text.contains("noise floor"),
+            "{text}"
+        );
+    }
+    let traj = d.join("traj.png");
+    ok(&[
+        "sample",
+        "--run",
+        p(&run),
+        "--n",
+        "100",
+        "--sampler",
+        "ddim",
+        "--nfe",
+        "5",
+        "--out",
+        p(&d.join("t.csv")),
+        "--trajectory",
+        p(&traj),
+    ]);
+    assert!(std::fs::read(&traj).unwrap().starts_with(b"\x89PNG"));
+}
+
+#[test]
+fn bad_input_names_the_flag_file_or_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(fails(&["data", "--name", "banana", "--out", p(&d.join("x.npy"))]).contains("--name"));
+    assert!(
+        fails(&[
+            "train",
+            "--data",
+            "moons",
+            "--method",
+            "gan",
+            "--out",
+            p(&d.join("r"))
+        ])
+        .contains("--method")
+    );
+    assert!(
+        fails(&[
+            "train",
+            "--data",
+            "moons",
+            "--schedule",
+            "cubic",
+            "--method",
+            "diffusion",
+            "--out",
+            p(&d.join("r"))
+        ])
+        .contains("--schedule")
+    );
+    let bad = d.join("bad.csv");
+    std::fs::write(&bad, "1,2\n3,x\n").unwrap();
+    let err = fails(&["train", "--data", p(&bad), "--out", p(&d.join("r2"))]);
+    assert!(err.contains("bad.csv") && err.contains("line 2"), "{err}");
+    assert!(
+        fails(&[
+            "sample",
+            "--run",
+            p(&d.join("nope")),
+            "--out",
+            p(&d.join("s.npy"))
+        ])
+        .contains("not a run directory")
+    );
+    // A flow run refuses diffusion samplers, with the reason.
+    let run = d.join("flow");
+    ok(&[
+        "train",
+        "--data",
+        "moons",
+        "--steps",
+        "5",
+        "--width",
+        "16",
+        "--depth",
+        "1",
+        "--out",
+        p(&run),
+        "--quiet",
+    ]);
+    let err = fails(&[
+        "sample",
+        "--run",
+        p(&run),
+        "--sampler",
+        "ddpm",
+        "--out",
+        p(&d.join("s.npy")),
+    ]);
+    assert!(err.contains("diffusion sampler"), "{err}");
+    let err = fails(&["train", "--data", "moons", "--out", p(&run)]);
+    assert!(err.contains("--resume"), "{err}");
+    let err = fails(&[
+        "eval",
+        "--samples",
+        p(&d.join("missing.npy")),
+        "--data",
+        "moons",
+    ]);
+    assert!(err.contains("missing.npy"), "{err}");
+}

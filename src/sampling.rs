@@ -1,8 +1,10 @@
 //! Choosing and running a sampler for a trained run: the one place that knows which
 //! samplers apply to which method.
 
+use crate::diffusion::denoiser::{SigmaDenoiser, karras_sigmas};
+use crate::diffusion::karras::{self, Churn};
 use crate::diffusion::{Variance, ddim, ddpm, probability_flow};
-use crate::flow::sample_ode;
+use crate::flow::{Coupling, sample_ode};
 use crate::method::Method;
 use crate::models::Model;
 use crate::rng::SeededRng;
@@ -18,14 +20,36 @@ pub enum Sampler {
     Ddpm { steps: usize, variance: Variance },
     /// DDIM over `steps` strided timesteps (diffusion only).
     Ddim { steps: usize, eta: f64 },
-    /// An ODE solve: the flow ODE, or a diffusion model's probability-flow ODE.
+    /// An ODE solve in flow time: the flow ODE, or a diffusion model's probability-flow ODE.
     Ode {
         solver: SolverKind,
         steps: usize,
         rtol: f64,
         atol: f64,
     },
+    /// DPM-Solver++(2M) on Karras noise levels.
+    DpmSolverPp { steps: usize },
+    /// Karras et al.'s Euler on the probability-flow ODE.
+    Euler { steps: usize },
+    /// Karras et al.'s Heun (Alg. 1).
+    Heun { steps: usize },
+    /// Euler-ancestral (stochastic).
+    EulerAncestral { steps: usize, eta: f64 },
+    /// Karras et al.'s stochastic sampler (Alg. 2).
+    HeunChurn { steps: usize, churn: Churn },
 }
+
+/// Sampler names accepted by `--sampler`.
+pub const SAMPLERS: &str =
+    "ddpm, ddim, ode, dpm-solver++, euler, heun, euler-ancestral, heun-churn";
+
+/// Karras et al.'s ρ for the noise levels (their eq. 5).
+pub const RHO: f64 = 7.0;
+
+/// The largest noise level the σ-space samplers start from (Karras et al. use σ_max = 80): a
+/// cond-OT path reaches σ = 999 at tau = 0.001, which would spend steps where the data is
+/// invisible under the noise.
+pub const SIGMA_MAX_CAP: f64 = 80.0;
 
 impl Sampler {
     /// Builds a sampler from CLI-style choices. `nfe` is the evaluation budget (fixed-step
@@ -46,19 +70,38 @@ impl Sampler {
         } else {
             "ode"
         });
-        match sampler {
+        if solver.is_some() && sampler != "ode" {
+            bail!("--solver applies to --sampler ode, not {sampler}");
+        }
+        if sampler != "ode"
+            && matches!(
+                method,
+                Method::Flow {
+                    coupling: Coupling::MinibatchOt,
+                    ..
+                }
+            )
+        {
+            bail!(
+                "--sampler {sampler} needs a Gaussian probability path, but minibatch-OT coupling makes this model's \
+                 path non-Gaussian (its velocity cannot be converted to a denoiser or score); use --sampler ode"
+            );
+        }
+        let budget = nfe.unwrap_or(20).max(1);
+        Ok(match sampler {
             "ddpm" | "ddim" if !is_diffusion => bail!(
-                "--sampler {sampler} is a diffusion sampler; a {} model samples by its ODE (--sampler ode --solver ...)",
+                "--sampler {sampler} is a discrete-time diffusion sampler; a {} model samples by its ODE (--sampler ode) \
+                 or by dpm-solver++, euler, heun, euler-ancestral or heun-churn",
                 method.name()
             ),
-            "ddpm" => Ok(Sampler::Ddpm {
+            "ddpm" => Sampler::Ddpm {
                 steps: nfe.unwrap_or(timesteps).clamp(1, timesteps),
                 variance: Variance::Small,
-            }),
-            "ddim" => Ok(Sampler::Ddim {
+            },
+            "ddim" => Sampler::Ddim {
                 steps: nfe.unwrap_or(50).clamp(1, timesteps),
                 eta,
-            }),
+            },
             "ode" => {
                 let default = if nfe.is_some() { "midpoint" } else { "dopri5" };
                 let solver = SolverKind::from_name(solver.unwrap_or(default))?;
@@ -69,19 +112,29 @@ impl Sampler {
                     );
                 }
                 // A diffusion model's PF-ODE spends one extra evaluation on the final denoise.
-                let budget = nfe
-                    .unwrap_or(20)
-                    .saturating_sub(usize::from(is_diffusion))
-                    .max(1);
-                Ok(Sampler::Ode {
+                let budget = budget.saturating_sub(usize::from(is_diffusion)).max(1);
+                Sampler::Ode {
                     solver,
                     steps: solver.steps_for_nfe(budget),
                     rtol,
                     atol,
-                })
+                }
             }
-            other => bail!("unknown --sampler {other:?} (known: ddpm, ddim, ode)"),
-        }
+            "dpm-solver++" | "dpmpp-2m" => Sampler::DpmSolverPp { steps: budget },
+            "euler" => Sampler::Euler { steps: budget },
+            "heun" => Sampler::Heun {
+                steps: budget.div_ceil(2).max(1),
+            },
+            "euler-ancestral" => Sampler::EulerAncestral {
+                steps: budget,
+                eta: if eta == 0.0 { 1.0 } else { eta },
+            },
+            "heun-churn" => Sampler::HeunChurn {
+                steps: budget.div_ceil(2).max(1),
+                churn: Churn::default(),
+            },
+            other => bail!("unknown --sampler {other:?} (known: {SAMPLERS})"),
+        })
     }
 
     /// A short label such as `ddim-50` or `midpoint-10`.
@@ -94,6 +147,22 @@ impl Sampler {
                 format!("{}-{steps}", solver.name())
             }
             Sampler::Ode { solver, rtol, .. } => format!("{}-rtol{rtol:e}", solver.name()),
+            Sampler::DpmSolverPp { steps } => format!("dpm-solver++-{steps}"),
+            Sampler::Euler { steps } => format!("euler-{steps}"),
+            Sampler::Heun { steps } => format!("heun-{steps}"),
+            Sampler::EulerAncestral { steps, .. } => format!("euler-ancestral-{steps}"),
+            Sampler::HeunChurn { steps, .. } => format!("heun-churn-{steps}"),
+        }
+    }
+
+    /// The family name, without the budget.
+    pub fn family(&self) -> String {
+        match self {
+            Sampler::Ode { solver, .. } => format!("ode-{}", solver.name()),
+            other => {
+                let l = other.label();
+                l[..l.rfind('-').unwrap_or(l.len())].to_string()
+            }
         }
     }
 
@@ -106,12 +175,13 @@ impl Sampler {
         rng: &mut SeededRng,
         record: bool,
     ) -> Result<Solution> {
-        Ok(match (*self, method.schedule()) {
+        let schedule = method.schedule();
+        let sol = match (*self, &schedule) {
             (Sampler::Ddpm { steps, variance }, Some(s)) => {
-                ddpm(model, &s, &s.strided(steps), variance, n, rng, record)
+                ddpm(model, s, &s.strided(steps), variance, n, rng, record)
             }
             (Sampler::Ddim { steps, eta }, Some(s)) => {
-                ddim(model, &s, &s.strided(steps), eta, n, rng, record)
+                ddim(model, s, &s.strided(steps), eta, n, rng, record)
             }
             (
                 Sampler::Ode {
@@ -133,57 +203,91 @@ impl Sampler {
                     record,
                 };
                 match schedule {
-                    Some(s) => probability_flow(model, &s, &opts, n, rng),
+                    Some(s) => probability_flow(model, s, &opts, n, rng),
                     None => sample_ode(model, method.path().as_ref(), n, &opts, rng),
                 }
             }
-            (other, None) => bail!("{} needs a diffusion model", other.label()),
-        })
+            (Sampler::Ddpm { .. } | Sampler::Ddim { .. }, None) => {
+                bail!("{} needs a diffusion model", self.label())
+            }
+            (sigma_sampler, schedule) => {
+                let path = method.path();
+                let (tau_lo, tau_hi) = match schedule {
+                    Some(s) => (0.0, s.tau_of_index(0)),
+                    None => {
+                        let (c0, c1) = (path.coeffs(0.0), path.coeffs(1.0));
+                        (
+                            if c0.alpha > 0.0 { 0.0 } else { 1e-3 },
+                            if c1.sigma > 0.0 { 1.0 } else { 1.0 - 1e-3 },
+                        )
+                    }
+                };
+                let den = SigmaDenoiser::new(model, path.as_ref(), tau_lo, tau_hi);
+                let steps = match sigma_sampler {
+                    Sampler::DpmSolverPp { steps }
+                    | Sampler::Euler { steps }
+                    | Sampler::Heun { steps } => steps,
+                    Sampler::EulerAncestral { steps, .. } | Sampler::HeunChurn { steps, .. } => {
+                        steps
+                    }
+                    _ => unreachable!(),
+                };
+                let sigmas = karras_sigmas(
+                    steps,
+                    den.sigma_min(),
+                    den.sigma_max().min(SIGMA_MAX_CAP),
+                    RHO,
+                );
+                let x0 = rng
+                    .normal_tensor(n, model.dim(), &model.device())
+                    .mul_scalar(sigmas[0]);
+                let (x, nfe) = match sigma_sampler {
+                    Sampler::DpmSolverPp { .. } => karras::dpm_solver_pp_2m(&den, &sigmas, x0),
+                    Sampler::Euler { .. } => karras::euler(&den, &sigmas, x0),
+                    Sampler::Heun { .. } => karras::heun(&den, &sigmas, x0),
+                    Sampler::EulerAncestral { eta, .. } => {
+                        karras::euler_ancestral(&den, &sigmas, x0, eta, rng)
+                    }
+                    Sampler::HeunChurn { churn, .. } => {
+                        karras::heun_churn(&den, &sigmas, x0, churn, rng)
+                    }
+                    _ => unreachable!(),
+                };
+                Solution {
+                    x,
+                    nfe,
+                    accepted: steps,
+                    rejected: 0,
+                    trajectory: Vec::new(),
+                }
+            }
+        };
+        Ok(sol)
+    }
+
+    /// Every sampler that applies to `method`, at roughly `nfe` evaluations each (adaptive
+    /// solvers excluded: they are budgeted by tolerance).
+    pub fn all_for(method: &Method, nfe: usize) -> Vec<Sampler> {
+        let mut names: Vec<(&str, Option<&str>)> = Vec::new();
+        if matches!(method, Method::Diffusion { .. }) {
+            names.extend([("ddpm", None), ("ddim", None)]);
+        }
+        for s in ["euler", "midpoint", "heun", "rk4"] {
+            names.push(("ode", Some(s)));
+        }
+        names.extend([
+            ("dpm-solver++", None),
+            ("euler", None),
+            ("heun", None),
+            ("euler-ancestral", None),
+        ]);
+        names
+            .into_iter()
+            .filter_map(|(s, solver)| Sampler::parse(method, Some(s), solver, Some(nfe), 0.0, 1e-5, 1e-5).ok())
+            .filter(|s| !matches!(s, Sampler::Ode { solver, steps, .. } if *steps * solver.tableau().stages() > nfe + 1))
+            .collect()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_and_refusals() {
-        let (d, f) = (Method::diffusion(), Method::flow());
-        assert_eq!(
-            Sampler::parse(&d, None, None, None, 0.0, 1e-5, 1e-5)
-                .unwrap()
-                .label(),
-            "ddpm-1000"
-        );
-        assert_eq!(
-            Sampler::parse(&d, Some("ddim"), None, None, 0.0, 1e-5, 1e-5)
-                .unwrap()
-                .label(),
-            "ddim-50"
-        );
-        assert_eq!(
-            Sampler::parse(&f, None, None, Some(20), 0.0, 1e-5, 1e-5)
-                .unwrap()
-                .label(),
-            "midpoint-10"
-        );
-        assert_eq!(
-            Sampler::parse(&f, None, None, None, 0.0, 1e-5, 1e-5)
-                .unwrap()
-                .label(),
-            "dopri5-rtol1e-5"
-        );
-        assert_eq!(
-            Sampler::parse(&d, None, Some("heun"), Some(21), 0.0, 1e-5, 1e-5)
-                .unwrap()
-                .label(),
-            "heun-10"
-        );
-        let err = Sampler::parse(&f, Some("ddpm"), None, None, 0.0, 1e-5, 1e-5)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("diffusion sampler"), "{err}");
-        assert!(Sampler::parse(&f, None, Some("dopri5"), Some(10), 0.0, 1e-5, 1e-5).is_err());
-        assert!(Sampler::parse(&f, None, Some("rk9"), None, 0.0, 1e-5, 1e-5).is_err());
-    }
-}
+mod tests;

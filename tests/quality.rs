@@ -19,25 +19,61 @@ fn trained_ratio(toy: Toy, method: Method, sampler: (&str, Option<&str>, usize))
     cfg.model.width = 128;
     cfg.seed = 3;
     cfg.checkpoint_every = 10_000;
-    train(&cfg, &cfg.data.open().unwrap(), dir.path(), TrainOptions::default()).unwrap();
-    let (cfg, model) = RunDir(dir.path().into()).load_model(&flowdiff::device::default()).unwrap();
-    let s = Sampler::parse(&cfg.method, Some(sampler.0), sampler.1, Some(sampler.2), 0.0, 1e-5, 1e-5).unwrap();
-    let x = s.run(&cfg.method, &model, N, &mut SeededRng::new(5), false).unwrap().x;
+    train(
+        &cfg,
+        &cfg.data.open().unwrap(),
+        dir.path(),
+        TrainOptions::default(),
+    )
+    .unwrap();
+    let (cfg, model) = RunDir(dir.path().into())
+        .load_model(&flowdiff::device::default())
+        .unwrap();
+    let s = Sampler::parse(
+        &cfg.method,
+        Some(sampler.0),
+        sampler.1,
+        Some(sampler.2),
+        0.0,
+        1e-5,
+        1e-5,
+    )
+    .unwrap();
+    let x = s
+        .run(&cfg.method, &model, N, &mut SeededRng::new(5), false)
+        .unwrap()
+        .x;
     let mut rng = SeededRng::new(6);
     let refs = reference_draws(|n| toy.sample(n, &mut rng), N, 4);
     let report = evaluate(&flowdiff::device::to_vec(x), &refs, 2, 1000);
-    println!("{} {} {}: sliced W2 {:.2}x floor", toy.name(), method.name(), s.label(), report.sliced_w2.ratio);
+    println!(
+        "{} {} {}: sliced W2 {:.2}x floor",
+        toy.name(),
+        method.name(),
+        s.label(),
+        report.sliced_w2.ratio
+    );
     report.sliced_w2.ratio
 }
 
 #[test]
 fn flow_matching_learns_eight_gaussians() {
-    let r = trained_ratio(Toy::EightGaussians, Method::flow(), ("ode", Some("midpoint"), 20));
-    assert!(r < 2.0, "flow on eight-gaussians: sliced W2 {r:.2}x the noise floor");
+    let r = trained_ratio(
+        Toy::EightGaussians,
+        Method::flow(),
+        ("ode", Some("midpoint"), 20),
+    );
+    assert!(
+        r < 2.0,
+        "flow on eight-gaussians: sliced W2 {r:.2}x the noise floor"
+    );
 }
 
 #[test]
 fn diffusion_learns_eight_gaussians() {
     let r = trained_ratio(Toy::EightGaussians, Method::diffusion(), ("ddim", None, 50));
-    assert!(r < 2.0, "diffusion on eight-gaussians: sliced W2 {r:.2}x the noise floor");
+    assert!(
+        r < 2.0,
+        "diffusion on eight-gaussians: sliced W2 {r:.2}x the noise floor"
+    );
 }

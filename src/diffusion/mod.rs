@@ -1,9 +1,12 @@
 //! Diffusion (Ho et al. 2020): the closed-form forward process, the training objective for
 //! noise-, v- and data-prediction, and the samplers: DDPM ancestral (Ho et al. Alg. 2),
 //! DDIM (Song et al. 2021, eq. 12) and the probability-flow ODE (Song et al. 2021b, eq. 13)
-//! through the shared [`crate::solver`]s.
+//! through the shared [`crate::solver`]s; and, in the EDM parameterisation (Karras et al.
+//! 2022), Euler, Heun, Euler-ancestral, stochastic churn and DPM-Solver++(2M) (Lu et al. 2022).
 
+pub mod denoiser;
 pub mod forward;
+pub mod karras;
 pub mod objective;
 pub mod sampler;
 

@@ -1,5 +1,6 @@
 //! ODE solvers for `dx/dt = f(x, t)` on batches `x: [n, d]`: fixed-step Euler, midpoint,
-//! Heun and RK4, and adaptive Dormand–Prince 5(4). Every solve reports its NFE.
+//! Heun and RK4, and adaptive Bogacki–Shampine 3(2), Dormand–Prince 5(4) and Tsitouras 5(4).
+//! Every solve reports its NFE.
 
 pub mod rk;
 pub mod tableau;
@@ -29,22 +30,28 @@ pub enum SolverKind {
     Midpoint,
     Heun,
     Rk4,
+    Bosh3,
     Dopri5,
+    Tsit5,
 }
 
 impl SolverKind {
-    pub const ALL: [SolverKind; 5] = [
+    pub const ALL: [SolverKind; 7] = [
         Self::Euler,
         Self::Midpoint,
         Self::Heun,
         Self::Rk4,
+        Self::Bosh3,
         Self::Dopri5,
+        Self::Tsit5,
     ];
 
     pub fn from_name(name: &str) -> Result<Self> {
         match Self::ALL.iter().find(|s| s.tableau().name == name) {
             Some(s) => Ok(*s),
-            None => bail!("unknown solver {name:?} (known: euler, midpoint, heun, rk4, dopri5)"),
+            None => bail!(
+                "unknown solver {name:?} (known: euler, midpoint, heun, rk4, bosh3, dopri5, tsit5)"
+            ),
         }
     }
 
@@ -58,7 +65,9 @@ impl SolverKind {
             Self::Midpoint => tableau::MIDPOINT,
             Self::Heun => tableau::HEUN,
             Self::Rk4 => tableau::RK4,
+            Self::Bosh3 => tableau::BOSH3,
             Self::Dopri5 => tableau::DOPRI5,
+            Self::Tsit5 => tableau::TSIT5,
         }
     }
 

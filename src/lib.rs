@@ -31,6 +31,7 @@ pub mod device;
 pub mod diffusion;
 pub mod flow;
 pub mod io;
+pub mod likelihood;
 pub mod method;
 pub mod metrics;
 pub mod models;

@@ -137,32 +137,43 @@ impl Sampler {
         })
     }
 
-    /// A short label such as `ddim-50` or `midpoint-10`.
+    /// A short label: the [`Sampler::family`] and its step count, e.g. `ddim-50`,
+    /// `ode-midpoint-10` (10 steps, 20 NFE), `edm-heun-10`; adaptive solvers show `rtol`.
     pub fn label(&self) -> String {
         match self {
-            Sampler::Ddpm { steps, .. } => format!("ddpm-{steps}"),
-            Sampler::Ddim { steps, eta } if *eta == 0.0 => format!("ddim-{steps}"),
-            Sampler::Ddim { steps, eta } => format!("ddim-{steps}-eta{eta}"),
-            Sampler::Ode { solver, steps, .. } if !solver.is_adaptive() => {
-                format!("{}-{steps}", solver.name())
+            Sampler::Ddim { steps, eta } if *eta != 0.0 => format!("ddim-eta{eta}-{steps}"),
+            Sampler::Ode { solver, rtol, .. } if solver.is_adaptive() => {
+                format!("ode-{}-rtol{rtol:e}", solver.name())
             }
-            Sampler::Ode { solver, rtol, .. } => format!("{}-rtol{rtol:e}", solver.name()),
-            Sampler::DpmSolverPp { steps } => format!("dpm-solver++-{steps}"),
-            Sampler::Euler { steps } => format!("euler-{steps}"),
-            Sampler::Heun { steps } => format!("heun-{steps}"),
-            Sampler::EulerAncestral { steps, .. } => format!("euler-ancestral-{steps}"),
-            Sampler::HeunChurn { steps, .. } => format!("heun-churn-{steps}"),
+            other => format!("{}-{}", other.family(), other.steps()),
         }
     }
 
-    /// The family name, without the budget.
+    /// The sampler without its budget: `ddpm`, `ddim`, `ode-<solver>`, `dpm-solver++`,
+    /// `edm-euler`, `edm-heun`, `euler-ancestral`, `heun-churn`.
     pub fn family(&self) -> String {
         match self {
+            Sampler::Ddpm { .. } => "ddpm".into(),
+            Sampler::Ddim { .. } => "ddim".into(),
             Sampler::Ode { solver, .. } => format!("ode-{}", solver.name()),
-            other => {
-                let l = other.label();
-                l[..l.rfind('-').unwrap_or(l.len())].to_string()
+            Sampler::DpmSolverPp { .. } => "dpm-solver++".into(),
+            Sampler::Euler { .. } => "edm-euler".into(),
+            Sampler::Heun { .. } => "edm-heun".into(),
+            Sampler::EulerAncestral { .. } => "euler-ancestral".into(),
+            Sampler::HeunChurn { .. } => "heun-churn".into(),
+        }
+    }
+
+    /// Steps (not evaluations) of a fixed-budget sampler; 0 for adaptive solvers.
+    pub fn steps(&self) -> usize {
+        match *self {
+            Sampler::Ddpm { steps, .. }
+            | Sampler::Ddim { steps, .. }
+            | Sampler::Ode { steps, .. } => steps,
+            Sampler::DpmSolverPp { steps } | Sampler::Euler { steps } | Sampler::Heun { steps } => {
+                steps
             }
+            Sampler::EulerAncestral { steps, .. } | Sampler::HeunChurn { steps, .. } => steps,
         }
     }
 

@@ -203,3 +203,161 @@ fn bad_input_names_the_flag_file_or_line() {
     ]);
     assert!(err.contains("missing.npy"), "{err}");
 }
+
+#[test]
+fn bench_writes_a_table_plot_and_json_with_every_sampler() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bench");
+    let text = ok(&[
+        "bench",
+        "--exact",
+        "gaussian",
+        "--method",
+        "diffusion",
+        "--n",
+        "300",
+        "--nfe",
+        "10",
+        "--tol",
+        "1e-2",
+        "--json",
+        "--out",
+        p(&out),
+    ]);
+    assert!(text.contains("samples/s"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("bench.json")).unwrap()).unwrap();
+    let families: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["family"].as_str().unwrap())
+        .collect();
+    for f in [
+        "ddpm",
+        "ddim",
+        "ode-midpoint",
+        "dpm-solver++",
+        "edm-euler",
+        "edm-heun",
+        "euler-ancestral",
+        "ode-dopri5",
+        "ode-tsit5",
+        "ode-bosh3",
+    ] {
+        assert!(families.contains(&f), "{f} missing from {families:?}");
+    }
+    for r in json.as_array().unwrap() {
+        let ratio = r["sliced_w2_ratio"].as_f64().unwrap();
+        assert!(
+            ratio.is_finite() && ratio > 0.0 && r["seconds"].as_f64().unwrap() > 0.0,
+            "{r}"
+        );
+    }
+    assert!(
+        std::fs::read(out.join("bench.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+}
+
+#[test]
+fn nll_and_the_fast_samplers_run_on_a_trained_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = d.join("flow");
+    ok(&[
+        "train",
+        "--data",
+        "moons",
+        "--steps",
+        "50",
+        "--width",
+        "32",
+        "--depth",
+        "2",
+        "--out",
+        p(&run),
+        "--quiet",
+    ]);
+    ok(&[
+        "data",
+        "--name",
+        "moons",
+        "--n",
+        "50",
+        "--out",
+        p(&d.join("pts.npy")),
+    ]);
+    let text = ok(&["nll", "--run", p(&run), "--samples", p(&d.join("pts.npy"))]);
+    assert!(
+        text.contains("nats/dim") && text.contains("bits/dim") && text.contains("NFE"),
+        "{text}"
+    );
+    let text = ok(&[
+        "nll",
+        "--run",
+        p(&run),
+        "--samples",
+        p(&d.join("pts.npy")),
+        "--hutchinson",
+        "2",
+        "--solver",
+        "bosh3",
+        "--rtol",
+        "1e-3",
+        "--atol",
+        "1e-3",
+    ]);
+    assert!(text.contains("Hutchinson"), "{text}");
+    assert!(
+        fails(&[
+            "nll",
+            "--run",
+            p(&run),
+            "--samples",
+            p(&d.join("pts.npy")),
+            "--solver",
+            "rk4"
+        ])
+        .contains("adaptive")
+    );
+    for sampler in [
+        "dpm-solver++",
+        "euler",
+        "heun",
+        "euler-ancestral",
+        "heun-churn",
+    ] {
+        ok(&[
+            "sample",
+            "--run",
+            p(&run),
+            "--n",
+            "100",
+            "--sampler",
+            sampler,
+            "--nfe",
+            "8",
+            "--out",
+            p(&d.join("s.npy")),
+        ]);
+    }
+    for solver in ["bosh3", "tsit5"] {
+        ok(&[
+            "sample",
+            "--run",
+            p(&run),
+            "--n",
+            "100",
+            "--solver",
+            solver,
+            "--rtol",
+            "1e-3",
+            "--atol",
+            "1e-3",
+            "--out",
+            p(&d.join("s.npy")),
+        ]);
+    }
+}

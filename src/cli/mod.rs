@@ -1,10 +1,12 @@
 //! The `flowdiff` command line.
 
+mod bench;
 mod data;
 mod demo;
 mod eval;
+mod nll;
 mod sample;
-mod train;
+pub(crate) mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -29,6 +31,10 @@ enum Command {
     Sample(sample::Args),
     /// Compare samples with data: sliced W2, energy distance and MMD, with noise floors.
     Eval(eval::Args),
+    /// Sampling speed and quality per NFE for every applicable sampler.
+    Bench(bench::Args),
+    /// Exact negative log-likelihood of points under a trained run (nats/dim, bits/dim).
+    Nll(nll::Args),
     /// The main job: train both methods on two data sets, sample, evaluate, draw.
     Demo(demo::Args),
 }
@@ -40,6 +46,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::Train(a) => train::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Nll(a) => nll::run(a),
+        Command::Bench(a) => bench::run(a),
         Command::Demo(a) => demo::run(a),
     }
 }

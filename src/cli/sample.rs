@@ -12,12 +12,17 @@ pub struct Args {
     run: PathBuf,
     #[arg(long, default_value_t = 5000)]
     n: usize,
-    /// ddpm, ddim (diffusion) or ode (both; default for flow).
+    /// ddpm, ddim (diffusion only), ode (default for flow), dpm-solver++, euler, heun,
+    /// euler-ancestral, heun-churn.
     #[arg(long)]
     sampler: Option<String>,
-    /// ODE solver: euler, midpoint, heun, rk4, dopri5.
+    /// ODE solver for --sampler ode: euler, midpoint, heun, rk4 (fixed grid, use --nfe),
+    /// bosh3, dopri5, tsit5 (adaptive, use --rtol/--atol).
     #[arg(long)]
     solver: Option<String>,
+    /// DDPM reverse variance: small (posterior, beta-tilde) or large (beta).
+    #[arg(long, default_value = "small")]
+    variance: String,
     /// Number of function evaluations (fixed-step solvers, DDPM/DDIM steps).
     #[arg(long)]
     nfe: Option<usize>,

@@ -177,23 +177,62 @@ impl GaussianMixture {
 
     /// `(E[x1 | x], E[z | x])` for `x = alpha·x1 + sigma·z`.
     pub fn posterior(&self, x: &[f64], alpha: f64, sigma: f64) -> (Vec<f64>, Vec<f64>) {
+        let p = self.posterior_with_traces(x, alpha, sigma);
+        (p.data, p.noise)
+    }
+
+    /// The posterior means and the traces of their Jacobians in `x`,
+    /// `tr ∂E[x1|x]/∂x` and `tr ∂E[z|x]/∂x` (for exact divergences of the velocity field).
+    ///
+    /// Per component `k` (variances `V_k = alpha² v_k + sigma²`, residual `y − alpha μ_k`),
+    /// responsibilities `r_k ∝ w_k N(y; alpha μ_k, V_k)` move with `∂r_k/∂y_i = r_k (g_ki − ḡ_i)`,
+    /// `g_ki = −(y_i − alpha μ_ki)/V_ki`; traces are rotation invariant, so they are summed in the
+    /// rotated basis.
+    pub fn posterior_with_traces(&self, x: &[f64], alpha: f64, sigma: f64) -> Posterior {
         let y = self.to_y(x);
-        let logs: Vec<f64> = (0..self.weights.len())
+        let kk = self.weights.len();
+        let logs: Vec<f64> = (0..kk)
             .map(|k| self.component_log_pdf(k, &y, alpha, sigma))
             .collect();
         let lse = log_sum_exp(&logs);
+        let r: Vec<f64> = logs.iter().map(|l| (l - lse).exp()).collect();
         let (mut d, mut e) = (vec![0.0; self.dim], vec![0.0; self.dim]);
-        for (k, l) in logs.iter().enumerate() {
-            let r = (l - lse).exp();
-            for i in 0..self.dim {
-                let var = alpha * alpha * self.vars[k][i] + sigma * sigma;
-                let resid = (y[i] - alpha * self.means[k][i]) / var;
-                d[i] += r * (self.means[k][i] + alpha * self.vars[k][i] * resid);
-                e[i] += r * sigma * resid;
+        let (mut tr_d, mut tr_e) = (0.0, 0.0);
+        for i in 0..self.dim {
+            let var: Vec<f64> = (0..kk)
+                .map(|k| alpha * alpha * self.vars[k][i] + sigma * sigma)
+                .collect();
+            let res: Vec<f64> = (0..kk).map(|k| y[i] - alpha * self.means[k][i]).collect();
+            let m: Vec<f64> = (0..kk)
+                .map(|k| self.means[k][i] + alpha * self.vars[k][i] * res[k] / var[k])
+                .collect();
+            let ez: Vec<f64> = (0..kk).map(|k| sigma * res[k] / var[k]).collect();
+            let g: Vec<f64> = (0..kk).map(|k| -res[k] / var[k]).collect();
+            let g_bar: f64 = (0..kk).map(|k| r[k] * g[k]).sum();
+            for k in 0..kk {
+                d[i] += r[k] * m[k];
+                e[i] += r[k] * ez[k];
+                let dr = r[k] * (g[k] - g_bar);
+                tr_d += r[k] * alpha * self.vars[k][i] / var[k] + m[k] * dr;
+                tr_e += r[k] * sigma / var[k] + ez[k] * dr;
             }
         }
-        (self.to_x(&d), self.to_x(&e))
+        Posterior {
+            data: self.to_x(&d),
+            noise: self.to_x(&e),
+            trace_data: tr_d,
+            trace_noise: tr_e,
+        }
     }
+}
+
+/// Posterior means at one point and the traces of their Jacobians.
+#[derive(Clone, Debug)]
+pub struct Posterior {
+    pub data: Vec<f64>,
+    pub noise: Vec<f64>,
+    pub trace_data: f64,
+    pub trace_noise: f64,
 }
 
 fn log_sum_exp(v: &[f64]) -> f64 {
@@ -231,6 +270,23 @@ impl Model for ExactModel {
     }
     fn device(&self) -> Device {
         self.device.clone()
+    }
+
+    fn exact_velocity_divergence(&self, x: &Tensor<2>, tau: f64) -> Option<(Tensor<2>, Tensor<2>)> {
+        let [n, d] = x.dims();
+        let c = self.path.coeffs(tau);
+        let xs = crate::device::to_vec(x.clone());
+        let (mut v, mut div) = (Vec::with_capacity(n * d), Vec::with_capacity(n));
+        for row in xs.chunks(d) {
+            let row: Vec<f64> = row.iter().map(|v| *v as f64).collect();
+            let p = self.data.posterior_with_traces(&row, c.alpha, c.sigma);
+            v.extend((0..d).map(|i| (c.d_alpha * p.data[i] + c.d_sigma * p.noise[i]) as f32));
+            div.push((c.d_alpha * p.trace_data + c.d_sigma * p.trace_noise) as f32);
+        }
+        Some((
+            crate::device::tensor2(v, n, d, &x.device()),
+            crate::device::tensor2(div, n, 1, &x.device()),
+        ))
     }
 }
 
@@ -271,6 +327,31 @@ mod tests {
                 assert!((alpha * d[i] + sigma * e[i] - x[i]).abs() < 1e-9);
             }
         }
+    }
+
+    #[test]
+    fn jacobian_traces_match_finite_differences() {
+        let g = GaussianMixture::eight_gaussians();
+        let (alpha, sigma) = (0.6, 0.7);
+        let x = [1.1, -0.4];
+        let p = g.posterior_with_traces(&x, alpha, sigma);
+        let h = 1e-6;
+        let (mut fd_d, mut fd_e) = (0.0, 0.0);
+        for i in 0..2 {
+            let (mut xp, mut xm) = (x, x);
+            xp[i] += h;
+            xm[i] -= h;
+            let (pp, pm) = (
+                g.posterior_with_traces(&xp, alpha, sigma),
+                g.posterior_with_traces(&xm, alpha, sigma),
+            );
+            fd_d += (pp.data[i] - pm.data[i]) / (2.0 * h);
+            fd_e += (pp.noise[i] - pm.noise[i]) / (2.0 * h);
+        }
+        assert!(
+            (fd_d - p.trace_data).abs() < 1e-6 && (fd_e - p.trace_noise).abs() < 1e-6,
+            "{fd_d} {fd_e} {p:?}"
+        );
     }
 
     #[test]

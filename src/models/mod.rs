@@ -22,6 +22,16 @@ pub trait Model {
     fn predict(&self, x: Tensor<2>, tau: f64) -> Tensor<2>;
     /// The device the model computes on.
     fn device(&self) -> Device;
+    /// For closed-form models: the velocity `[n, d]` and its exact divergence `[n, 1]` at
+    /// `tau` on the model's own path. Networks return `None` (their divergence comes from
+    /// autodiff, see [`crate::likelihood`]).
+    fn exact_velocity_divergence(
+        &self,
+        _x: &Tensor<2>,
+        _tau: f64,
+    ) -> Option<(Tensor<2>, Tensor<2>)> {
+        None
+    }
 }
 
 /// A trained network together with what it predicts.

@@ -28,15 +28,21 @@ fn defaults_and_refusals() {
     };
     assert_eq!(p(&d, None, None, None).unwrap().label(), "ddpm-1000");
     assert_eq!(p(&d, Some("ddim"), None, None).unwrap().label(), "ddim-50");
-    assert_eq!(p(&f, None, None, Some(20)).unwrap().label(), "midpoint-10");
-    assert_eq!(p(&f, None, None, None).unwrap().label(), "dopri5-rtol1e-5");
+    assert_eq!(
+        p(&f, None, None, Some(20)).unwrap().label(),
+        "ode-midpoint-10"
+    );
+    assert_eq!(
+        p(&f, None, None, None).unwrap().label(),
+        "ode-dopri5-rtol1e-5"
+    );
     assert_eq!(
         p(&d, None, Some("heun"), Some(21)).unwrap().label(),
-        "heun-10"
+        "ode-heun-10"
     );
     assert_eq!(
         p(&d, Some("heun"), None, Some(19)).unwrap().label(),
-        "heun-10"
+        "edm-heun-10"
     );
     assert_eq!(
         p(&f, Some("dpm-solver++"), None, Some(15)).unwrap().label(),

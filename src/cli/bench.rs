@@ -1,0 +1,217 @@
+//! `flowdiff bench`: quality and wall time per NFE for every applicable sampler.
+
+use crate::data::PointSource;
+use crate::io::write_json;
+use crate::method::Method;
+use crate::metrics::{REFERENCE_DRAWS, evaluate, reference_draws};
+use crate::models::{ExactModel, GaussianMixture, Model};
+use crate::rng::SeededRng;
+use crate::sampling::Sampler;
+use crate::solver::SolverKind;
+use crate::train::RunDir;
+use anyhow::{Result, bail};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A trained run to benchmark.
+    #[arg(long, conflicts_with = "exact")]
+    run: Option<PathBuf>,
+    /// Or a closed-form model: gaussian or eight-gaussians (with --method).
+    #[arg(long)]
+    exact: Option<String>,
+    /// With --exact: diffusion or flow.
+    #[arg(long, default_value = "flow")]
+    method: String,
+    /// NFE budgets, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "5,10,20,50,100")]
+    nfe: Vec<usize>,
+    /// Tolerances for the adaptive solvers, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "1e-2,1e-3,1e-4")]
+    tol: Vec<f64>,
+    /// Points per sampler run.
+    #[arg(long, default_value_t = 5000)]
+    n: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output directory for bench.png (and bench.json with --json); default RUN/bench.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write the table as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize, Clone)]
+struct Row {
+    sampler: String,
+    family: String,
+    nfe: usize,
+    seconds: f64,
+    samples_per_second: f64,
+    sliced_w2_ratio: f64,
+}
+
+fn exact_model(name: &str, method: &Method) -> Result<(GaussianMixture, ExactModel)> {
+    let data = match name {
+        "gaussian" => GaussianMixture::rotated_gaussian_2d([1.0, -2.0], [2.0, 0.5], 0.6),
+        "eight-gaussians" => GaussianMixture::eight_gaussians(),
+        other => bail!("--exact {other:?}: expected gaussian or eight-gaussians"),
+    };
+    let model = ExactModel {
+        data: data.clone(),
+        path: method.path(),
+        prediction: method.prediction(),
+        device: crate::device::default(),
+    };
+    Ok((data, model))
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let device = crate::device::default();
+    let (method, model, mut draw, out): (
+        Method,
+        Box<dyn Model>,
+        Box<dyn FnMut(usize, &mut SeededRng) -> Vec<f32>>,
+        PathBuf,
+    ) = match (&a.run, &a.exact) {
+        (Some(run), None) => {
+            let (cfg, model) = RunDir(run.clone()).load_model(&device)?;
+            let source: PointSource = cfg.data.open()?;
+            let out = a.out.clone().unwrap_or_else(|| run.join("bench"));
+            (
+                cfg.method,
+                Box::new(model),
+                Box::new(move |n, rng| source.sample(n, rng)),
+                out,
+            )
+        }
+        (None, Some(name)) => {
+            let method = crate::cli::train::method_from(
+                &a.method,
+                "linear",
+                1000,
+                "eps",
+                "cond-ot",
+                "independent",
+            )?;
+            let (data, model) = exact_model(name, &method)?;
+            let out = a
+                .out
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("bench-exact-{name}-{}", method.name())));
+            (
+                method,
+                Box::new(model),
+                Box::new(move |n, rng| data.sample(n, rng)),
+                out,
+            )
+        }
+        _ => bail!("give --run RUN or --exact NAME"),
+    };
+    if a.nfe.is_empty() || a.nfe.contains(&0) || a.n == 0 {
+        bail!("--nfe needs positive budgets and --n a positive count");
+    }
+    let mut rng = SeededRng::new(a.seed).fork("bench-reference");
+    let refs = reference_draws(|n| draw(n, &mut rng), a.n, REFERENCE_DRAWS);
+    let d = model.dim();
+    println!(
+        "bench: {} ({}), n = {}, seed {}, {REFERENCE_DRAWS} reference draws",
+        a.run
+            .as_ref()
+            .map_or_else(|| a.exact.clone().unwrap(), |p| p.display().to_string()),
+        method.name(),
+        a.n,
+        a.seed
+    );
+    let mut plan: Vec<Sampler> = a
+        .nfe
+        .iter()
+        .flat_map(|&k| Sampler::all_for(&method, k))
+        .collect();
+    for &tol in &a.tol {
+        for solver in [SolverKind::Bosh3, SolverKind::Dopri5, SolverKind::Tsit5] {
+            plan.push(Sampler::Ode {
+                solver,
+                steps: 0,
+                rtol: tol,
+                atol: tol,
+            });
+        }
+    }
+    let mut rows = Vec::new();
+    println!(
+        "{:<22} {:>5} {:>9} {:>11} {:>10}",
+        "sampler", "NFE", "seconds", "samples/s", "SW2 ratio"
+    );
+    for sampler in plan {
+        // Warm-up on a small batch, then the timed run (inference device, no autodiff graph).
+        sampler.run(
+            &method,
+            model.as_ref(),
+            64,
+            &mut SeededRng::new(a.seed),
+            false,
+        )?;
+        let t = std::time::Instant::now();
+        let sol = sampler.run(
+            &method,
+            model.as_ref(),
+            a.n,
+            &mut SeededRng::new(a.seed).fork("sample"),
+            false,
+        )?;
+        let x = crate::device::to_vec(sol.x);
+        let seconds = t.elapsed().as_secs_f64();
+        let ratio = evaluate(&x, &refs, d, 500).sliced_w2.ratio;
+        let row = Row {
+            sampler: sampler.label(),
+            family: sampler.family(),
+            nfe: sol.nfe,
+            seconds,
+            samples_per_second: a.n as f64 / seconds,
+            sliced_w2_ratio: ratio,
+        };
+        println!(
+            "{:<22} {:>5} {:>9.3} {:>11.0} {:>9.2}x",
+            row.sampler, row.nfe, row.seconds, row.samples_per_second, row.sliced_w2_ratio
+        );
+        rows.push(row);
+    }
+    let mut families: Vec<String> = rows.iter().map(|r| r.family.clone()).collect();
+    families.dedup();
+    families.sort();
+    families.dedup();
+    let series: Vec<(String, Vec<(f64, f64)>)> = families
+        .iter()
+        .map(|f| {
+            let mut pts: Vec<(f64, f64)> = rows
+                .iter()
+                .filter(|r| &r.family == f)
+                .map(|r| (r.nfe as f64, r.sliced_w2_ratio))
+                .collect();
+            pts.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
+            (f.clone(), pts)
+        })
+        .collect();
+    std::fs::create_dir_all(&out)?;
+    crate::plot::curves(
+        &out.join("bench.png"),
+        &format!(
+            "{} sampling: quality against NFE (n = {})",
+            method.name(),
+            a.n
+        ),
+        "NFE",
+        "sliced W2 / noise floor",
+        &series,
+        true,
+    )?;
+    println!("wrote {}", out.join("bench.png").display());
+    if a.json {
+        write_json(&out.join("bench.json"), &rows)?;
+        println!("wrote {}", out.join("bench.json").display());
+    }
+    Ok(())
+}

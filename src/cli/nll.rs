@@ -1,0 +1,90 @@
+use crate::io::read_array;
+use crate::likelihood::{Divergence, log_likelihood};
+use crate::rng::SeededRng;
+use crate::solver::{SolveOptions, SolverKind};
+use crate::train::RunDir;
+use anyhow::{Result, bail};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Run directory written by `flowdiff train`.
+    #[arg(long)]
+    run: PathBuf,
+    /// Points to score (.npy or .csv), one per row.
+    #[arg(long)]
+    samples: PathBuf,
+    /// Adaptive solver: bosh3, dopri5, tsit5.
+    #[arg(long, default_value = "dopri5")]
+    solver: String,
+    #[arg(long, default_value_t = 1e-5)]
+    rtol: f64,
+    #[arg(long, default_value_t = 1e-5)]
+    atol: f64,
+    /// Estimate the divergence with this many Hutchinson probes instead of exactly.
+    #[arg(long)]
+    hutchinson: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let device = crate::device::default().autodiff();
+    let (cfg, model) = RunDir(a.run.clone()).load_model(&device)?;
+    let points = read_array(&a.samples)?;
+    if points.cols != cfg.model.dim {
+        bail!(
+            "{} has {} columns; the model in {} has dimension {}",
+            a.samples.display(),
+            points.cols,
+            a.run.display(),
+            cfg.model.dim
+        );
+    }
+    if let crate::method::Method::Flow {
+        coupling: crate::flow::Coupling::MinibatchOt,
+        ..
+    } = cfg.method
+    {
+        println!(
+            "note: minibatch-OT training approximates the marginal velocity; the likelihood is that of the learned ODE"
+        );
+    }
+    let solver = SolverKind::from_name(&a.solver)?;
+    if !solver.is_adaptive() {
+        bail!(
+            "--solver {}: the likelihood needs an adaptive solver (bosh3, dopri5, tsit5)",
+            a.solver
+        );
+    }
+    let method = match a.hutchinson {
+        Some(0) => bail!("--hutchinson needs at least one probe"),
+        Some(k) => Divergence::Hutchinson { probes: k },
+        None => Divergence::Exact,
+    };
+    let tau_data = cfg.method.schedule().map_or(1.0, |s| s.tau_of_index(0));
+    let x = crate::device::tensor2(points.values, points.rows, points.cols, &device);
+    println!(
+        "scoring {} points under {} ({}), {method:?} divergence, seed {}",
+        points.rows,
+        a.run.display(),
+        cfg.method.name(),
+        a.seed
+    );
+    let lik = log_likelihood(
+        &model,
+        cfg.method.path().as_ref(),
+        x,
+        tau_data,
+        method,
+        &SolveOptions::adaptive(solver, a.rtol, a.atol),
+        &mut SeededRng::new(a.seed),
+    )?;
+    println!(
+        "NLL {:.4} nats/dim ({:.4} bits/dim), {} NFE",
+        lik.nats_per_dim(),
+        lik.bits_per_dim(),
+        lik.nfe
+    );
+    Ok(())
+}

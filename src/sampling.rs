@@ -1,7 +1,7 @@
 //! Choosing and running a sampler for a trained run: the one place that knows which
 //! samplers apply to which method.
 
-use crate::diffusion::denoiser::{SigmaDenoiser, karras_sigmas};
+use crate::diffusion::denoiser::{SigmaDenoiser, karras_sigmas, logsnr_sigmas};
 use crate::diffusion::karras::{self, Churn};
 use crate::diffusion::{Variance, ddim, ddpm, probability_flow};
 use crate::flow::{Coupling, sample_ode};
@@ -27,7 +27,7 @@ pub enum Sampler {
         rtol: f64,
         atol: f64,
     },
-    /// DPM-Solver++(2M) on Karras noise levels.
+    /// DPM-Solver++(2M) on noise levels uniform in logSNR.
     DpmSolverPp { steps: usize },
     /// Karras et al.'s Euler on the probability-flow ODE.
     Euler { steps: usize },
@@ -234,21 +234,13 @@ impl Sampler {
                     }
                 };
                 let den = SigmaDenoiser::new(model, path.as_ref(), tau_lo, tau_hi);
-                let steps = match sigma_sampler {
-                    Sampler::DpmSolverPp { steps }
-                    | Sampler::Euler { steps }
-                    | Sampler::Heun { steps } => steps,
-                    Sampler::EulerAncestral { steps, .. } | Sampler::HeunChurn { steps, .. } => {
-                        steps
-                    }
-                    _ => unreachable!(),
+                let steps = sigma_sampler.steps();
+                let (smin, smax) = (den.sigma_min(), den.sigma_max().min(SIGMA_MAX_CAP));
+                let sigmas = match sigma_sampler {
+                    // Lu et al. 2022 (§4.4 / App. D.1) step uniformly in logSNR for low-dimensional data.
+                    Sampler::DpmSolverPp { .. } => logsnr_sigmas(steps, smin, smax),
+                    _ => karras_sigmas(steps, smin, smax, RHO),
                 };
-                let sigmas = karras_sigmas(
-                    steps,
-                    den.sigma_min(),
-                    den.sigma_max().min(SIGMA_MAX_CAP),
-                    RHO,
-                );
                 let x0 = rng
                     .normal_tensor(n, model.dim(), &model.device())
                     .mul_scalar(sigmas[0]);

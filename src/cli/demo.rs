@@ -58,6 +58,7 @@ fn samplers(method: &Method) -> Vec<Sampler> {
         Method::Diffusion { .. } => vec![
             Sampler::parse(method, Some("ddpm"), None, None, 0.0, 1e-5, 1e-5).unwrap(),
             Sampler::parse(method, Some("ddim"), None, Some(50), 0.0, 1e-5, 1e-5).unwrap(),
+            Sampler::parse(method, Some("dpm-solver++"), None, Some(20), 0.0, 1e-5, 1e-5).unwrap(),
         ],
         Method::Flow { .. } => vec![
             Sampler::Ode {
@@ -203,7 +204,7 @@ pub fn run(a: Args) -> Result<()> {
             &a.out.join(format!("{}-comparison.png", toy.name())),
             &format!("{}: diffusion beside flow matching", toy.name()),
             &refs,
-            5,
+            6,
             plot::bounds(&ref_a),
         )?;
     }

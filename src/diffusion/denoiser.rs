@@ -90,6 +90,23 @@ pub fn karras_sigmas(steps: usize, sigma_min: f64, sigma_max: f64, rho: f64) -> 
     s
 }
 
+/// `steps` noise levels from `σ_max` to `σ_min` uniform in `log σ` (uniform in logSNR
+/// `λ = −log σ`, Lu et al. 2022's choice for DPM-Solver), then a final 0.
+pub fn logsnr_sigmas(steps: usize, sigma_min: f64, sigma_max: f64) -> Vec<f64> {
+    let (a, b) = (sigma_max.ln(), sigma_min.ln());
+    let mut s: Vec<f64> = (0..steps)
+        .map(|i| {
+            if steps == 1 {
+                sigma_max
+            } else {
+                (a + (b - a) * i as f64 / (steps - 1) as f64).exp()
+            }
+        })
+        .collect();
+    s.push(0.0);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +117,9 @@ mod tests {
         assert_eq!(s.len(), 11);
         assert!((s[0] - 80.0).abs() < 1e-9 && (s[9] - 0.002).abs() < 1e-12 && s[10] == 0.0);
         assert!(s.windows(2).all(|w| w[1] < w[0]));
+        let l = logsnr_sigmas(5, 0.01, 100.0);
+        assert_eq!(l.len(), 6);
+        assert!((l[2] - 1.0).abs() < 1e-12 && (l[4] - 0.01).abs() < 1e-12 && l[5] == 0.0);
     }
 
     #[test]

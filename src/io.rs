@@ -91,16 +91,7 @@ pub fn read_array(path: &Path) -> Result<Array2> {
 /// Writes an array as `.npy` (float32) or `.csv`, chosen by extension, atomically.
 pub fn write_array(path: &Path, array: &Array2) -> Result<()> {
     match extension(path).as_str() {
-        "npy" => write_atomic_with(path, |w| {
-            let mut writer = npyz::WriteOptions::new()
-                .default_dtype()
-                .shape(&[array.rows as u64, array.cols as u64])
-                .writer(w)
-                .begin_nd()?;
-            writer.extend(array.values.iter().copied())?;
-            writer.finish()?;
-            Ok(())
-        }),
+        "npy" => write_npy(path, &array.values, &[array.rows as u64, array.cols as u64]),
         "csv" => write_atomic_with(path, |w| {
             let header: Vec<String> = (0..array.cols).map(|j| format!("x{j}")).collect();
             writeln!(w, "{}", header.join(","))?;
@@ -117,6 +108,26 @@ pub fn write_array(path: &Path, array: &Array2) -> Result<()> {
     }
 }
 
+/// Writes float32 values as a C-ordered `.npy` of the given shape, atomically.
+pub fn write_npy(path: &Path, values: &[f32], shape: &[u64]) -> Result<()> {
+    assert_eq!(
+        values.len() as u64,
+        shape.iter().product::<u64>(),
+        "shape {shape:?} does not fit {} values",
+        values.len()
+    );
+    write_atomic_with(path, |w| {
+        let mut writer = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(shape)
+            .writer(w)
+            .begin_nd()?;
+        writer.extend(values.iter().copied())?;
+        writer.finish()?;
+        Ok(())
+    })
+}
+
 fn extension(path: &Path) -> String {
     path.extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -131,6 +142,7 @@ fn read_npy(path: &Path) -> Result<Array2> {
     let (rows, cols) = match shape.as_slice() {
         [r, c] => (*r as usize, *c as usize),
         [r] => (*r as usize, 1),
+        [r, rest @ ..] if !rest.is_empty() => (*r as usize, rest.iter().product::<u64>() as usize),
         _ => bail!(
             "{}: expected a 2-D array [n, d], found shape {shape:?}",
             path.display()
@@ -253,19 +265,23 @@ mod tests {
     }
 
     #[test]
-    fn bad_npy_shape_and_extension_are_refused() {
+    fn image_stacks_flatten_and_bad_dtypes_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("cube.npy");
+        write_npy(&p, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 1, 3]).unwrap();
+        let a = read_array(&p).unwrap();
+        assert_eq!((a.rows, a.cols, a.values[5]), (2, 3, 6.0));
+        let q = dir.path().join("ints.npy");
         let mut w = npyz::WriteOptions::new()
             .default_dtype()
-            .shape(&[3, 1, 1])
-            .writer(std::fs::File::create(&p).unwrap())
+            .shape(&[3, 1])
+            .writer(std::fs::File::create(&q).unwrap())
             .begin_nd()
             .unwrap();
-        w.extend([1.0f32, 2.0, 3.0]).unwrap();
+        w.extend([1i32, 2, 3]).unwrap();
         w.finish().unwrap();
-        let err = format!("{:#}", read_array(&p).unwrap_err());
-        assert!(err.contains("cube.npy"), "{err}");
+        let err = format!("{:#}", read_array(&q).unwrap_err());
+        assert!(err.contains("ints.npy") && err.contains("dtype"), "{err}");
         let err = format!("{:#}", read_array(&dir.path().join("x.txt")).unwrap_err());
         assert!(err.contains("unsupported extension"), "{err}");
     }

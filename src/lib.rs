@@ -24,12 +24,15 @@
 //! reshapes internally. Times are scalars (`f64`) when all rows share one time (sampling),
 //! and `[n, 1]` tensors when each row has its own (training).
 
+pub mod classify;
 pub mod cli;
 pub mod convert;
 pub mod data;
 pub mod device;
 pub mod diffusion;
 pub mod flow;
+pub mod grid;
+pub mod image_metrics;
 pub mod io;
 pub mod likelihood;
 pub mod method;

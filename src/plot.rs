@@ -18,7 +18,8 @@ pub const PALETTE: [RGBColor; 6] = [
     RGBColor(23, 190, 207),
 ];
 
-fn fonts() {
+/// Registers the embedded DejaVu fonts with plotters (once).
+pub fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font(
@@ -36,7 +37,7 @@ fn render(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> Result<()>,
 ) -> Result<()> {
-    fonts();
+    register_fonts();
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

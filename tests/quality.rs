@@ -16,7 +16,7 @@ fn trained_ratio(toy: Toy, method: Method, sampler: (&str, Option<&str>, usize))
     let mut cfg = TrainConfig::points(DataSpec::Toy { name: toy }, method.clone(), 2);
     cfg.steps = 3000;
     cfg.batch_size = 256;
-    cfg.model.width = 128;
+    cfg.mlp_mut().unwrap().width = 128;
     cfg.seed = 3;
     cfg.checkpoint_every = 10_000;
     train(

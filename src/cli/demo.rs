@@ -4,7 +4,6 @@
 
 use crate::data::DataSpec;
 use crate::data::toy::Toy;
-use crate::diffusion::forward_snapshots;
 use crate::io::{Array2, write_array, write_json};
 use crate::method::Method;
 use crate::metrics::{REFERENCE_DRAWS, Report, evaluate, reference_draws};
@@ -58,7 +57,16 @@ fn samplers(method: &Method) -> Vec<Sampler> {
         Method::Diffusion { .. } => vec![
             Sampler::parse(method, Some("ddpm"), None, None, 0.0, 1e-5, 1e-5).unwrap(),
             Sampler::parse(method, Some("ddim"), None, Some(50), 0.0, 1e-5, 1e-5).unwrap(),
-            Sampler::parse(method, Some("dpm-solver++"), None, Some(20), 0.0, 1e-5, 1e-5).unwrap(),
+            Sampler::parse(
+                method,
+                Some("dpm-solver++"),
+                None,
+                Some(20),
+                0.0,
+                1e-5,
+                1e-5,
+            )
+            .unwrap(),
         ],
         Method::Flow { .. } => vec![
             Sampler::Ode {
@@ -243,36 +251,12 @@ fn thin(traj: Vec<(f64, Vec<f32>)>, k: usize) -> Vec<(f64, Vec<f32>)> {
 /// The forward-noising strip on moons (Ho et al. eq. 4, one noise draw, several steps).
 fn forward_strip(out: &Path, seed: u64) -> Result<()> {
     let schedule = crate::schedule::NoiseSchedule::new(crate::schedule::ScheduleKind::Linear, 1000);
-    let mut rng = SeededRng::new(seed).fork("forward");
-    let x0 = crate::device::tensor2(
-        Toy::Moons.sample(2000, &mut rng),
-        2000,
-        2,
-        &crate::device::default(),
-    );
-    let snaps: Vec<(String, Vec<f32>)> =
-        forward_snapshots(&schedule, x0, &[0, 50, 150, 300, 600, 999], &mut rng)
-            .into_iter()
-            .map(|(i, x)| {
-                (
-                    format!("step {i}, ᾱ = {:.3}", schedule.alpha_bars[i]),
-                    crate::device::to_vec(x),
-                )
-            })
-            .collect();
-    let panels: Vec<Panel> = snaps
-        .iter()
-        .map(|(t, p)| Panel {
-            title: t.clone(),
-            points: p,
-        })
-        .collect();
-    plot::scatter_panels(
+    super::forward::draw(
+        &crate::data::PointSource::Toy(Toy::Moons),
+        &schedule,
+        &[0, 50, 150, 300, 600, 999],
+        seed,
         &out.join("forward-noising.png"),
-        "forward process q(x_t | x_0), linear schedule",
-        &panels,
-        6,
-        (-4.0, 4.0),
     )
 }
 

@@ -10,9 +10,16 @@ pub struct Args {
     /// Samples to evaluate (.npy or .csv).
     #[arg(long)]
     samples: PathBuf,
-    /// Reference: a built-in data set (fresh draws) or a .npy/.csv file.
-    #[arg(long)]
-    data: String,
+    /// Reference for points: a built-in data set (fresh draws) or a .npy/.csv file.
+    #[arg(long, required_unless_present = "reference")]
+    data: Option<String>,
+    /// Reference for images: an IDX image file (e.g. t10k-images-idx3-ubyte.gz); switches to
+    /// the image metrics (FID in the classifier's feature space, IS analogue, coverage).
+    #[arg(long = "ref")]
+    reference: Option<PathBuf>,
+    /// The classifier of the image metrics (from `flowdiff classifier train`).
+    #[arg(long, default_value = "classifier.safetensors")]
+    classifier: PathBuf,
     /// Seed of the fresh reference draws.
     #[arg(long, default_value_t = 12345)]
     seed: u64,
@@ -23,13 +30,17 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     let samples = read_array(&a.samples)?;
-    let source = DataSpec::parse(&a.data)?.open()?;
+    if let Some(reference) = &a.reference {
+        return run_images(&a, &samples, reference);
+    }
+    let data = a.data.clone().unwrap_or_default();
+    let source = DataSpec::parse(&data)?.open()?;
     if source.dim() != samples.cols {
         bail!(
             "{} has {} columns but --data {} has dimension {}",
             a.samples.display(),
             samples.cols,
-            a.data,
+            data,
             source.dim()
         );
     }
@@ -46,7 +57,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     println!(
         "{} samples vs {REFERENCE_DRAWS} fresh draws of {} (seed {}):",
-        report.n, a.data, a.seed
+        report.n, data, a.seed
     );
     println!(
         "{:<14} {:>10} {:>12} {:>8}",
@@ -62,5 +73,82 @@ pub fn run(a: Args) -> Result<()> {
             s.value, s.floor, s.ratio
         );
     }
+    Ok(())
+}
+
+/// Image mode: samples in [0, 1] (`[N, 28, 28]` or `[N, 784]`) against an IDX reference, with
+/// as many real training digits (from the reference's directory) as the floor.
+fn run_images(a: &Args, samples: &crate::io::Array2, reference: &std::path::Path) -> Result<()> {
+    use crate::data::idx::{mnist_file, read_images};
+    if samples.cols != 784 {
+        bail!(
+            "{}: image metrics need 28x28 digits, found rows of {} values",
+            a.samples.display(),
+            samples.cols
+        );
+    }
+    let device = crate::device::default();
+    let clf = crate::train::checkpoint::load_weights(
+        crate::models::classifier::Classifier::new(&device),
+        &a.classifier,
+    )
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{e:#}\n(train one with `flowdiff classifier train --data-dir DIR --out {}`)",
+            a.classifier.display()
+        )
+    })?;
+    let to_model = |px: &[f32]| px.iter().map(|v| v * 2.0 - 1.0).collect::<Vec<f32>>();
+    let refs = read_images(reference)?;
+    let ref_x: Vec<f32> = refs
+        .pixels
+        .iter()
+        .map(|p| *p as f32 / 127.5 - 1.0)
+        .collect();
+    let dir = reference.parent().unwrap_or(std::path::Path::new("."));
+    let train = read_images(&mnist_file(dir, "train-images-idx3-ubyte")?)?;
+    let mut rng = SeededRng::new(a.seed);
+    let n = samples.rows.min(train.count);
+    let real: Vec<f32> = (0..n)
+        .flat_map(|_| {
+            let i = rng.below(train.count);
+            train.pixels[i * 784..(i + 1) * 784]
+                .iter()
+                .map(|p| *p as f32 / 127.5 - 1.0)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let r = crate::image_metrics::evaluate_images(
+        &clf,
+        &to_model(&samples.values),
+        &ref_x,
+        &real,
+        &device,
+    );
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(());
+    }
+    println!(
+        "{} samples vs {} ({} digits); floor: {n} real training digits",
+        r.n,
+        reference.display(),
+        refs.count
+    );
+    println!(
+        "FID (classifier features) {:.3}   floor {:.3}   ratio {:.2}x",
+        r.fid,
+        r.fid_floor,
+        r.fid / r.fid_floor.max(1e-12)
+    );
+    println!(
+        "Inception-score analogue   {:.3}   real {:.3}",
+        r.inception_score, r.inception_score_real
+    );
+    println!(
+        "classes covered (>= 5% of samples): {}/10; histogram {:?}",
+        r.classes_covered,
+        r.class_histogram.map(|h| (h * 1000.0).round() / 10.0)
+    );
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! The `flowdiff` command line.
 
 mod bench;
+mod classifier;
 mod data;
 mod demo;
 mod eval;
+mod forward;
+mod images;
 mod nll;
 mod sample;
 pub(crate) mod train;
@@ -31,6 +34,11 @@ enum Command {
     Sample(sample::Args),
     /// Compare samples with data: sliced W2, energy distance and MMD, with noise floors.
     Eval(eval::Args),
+    /// The MNIST classifier behind the image metrics.
+    #[command(subcommand)]
+    Classifier(classifier::Command),
+    /// Picture the forward (noising) process of a data set.
+    Forward(forward::Args),
     /// Sampling speed and quality per NFE for every applicable sampler.
     Bench(bench::Args),
     /// Exact negative log-likelihood of points under a trained run (nats/dim, bits/dim).
@@ -48,6 +56,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Nll(a) => nll::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Forward(a) => forward::run(a),
+        Command::Classifier(c) => classifier::run(c),
         Command::Demo(a) => demo::run(a),
     }
 }

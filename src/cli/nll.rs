@@ -32,13 +32,13 @@ pub fn run(a: Args) -> Result<()> {
     let device = crate::device::default().autodiff();
     let (cfg, model) = RunDir(a.run.clone()).load_model(&device)?;
     let points = read_array(&a.samples)?;
-    if points.cols != cfg.model.dim {
+    if points.cols != cfg.model.dim() {
         bail!(
             "{} has {} columns; the model in {} has dimension {}",
             a.samples.display(),
             points.cols,
             a.run.display(),
-            cfg.model.dim
+            cfg.model.dim()
         );
     }
     if let crate::method::Method::Flow {

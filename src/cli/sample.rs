@@ -1,8 +1,10 @@
-use crate::io::{Array2, write_array};
+use crate::data::images::to_unit;
+use crate::grid;
+use crate::io::{Array2, write_array, write_npy};
 use crate::rng::SeededRng;
 use crate::sampling::Sampler;
 use crate::train::RunDir;
-use anyhow::Result;
+use anyhow::{Result, bail};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -38,15 +40,27 @@ pub struct Args {
     /// Output file (.npy or .csv).
     #[arg(long)]
     out: PathBuf,
-    /// Also draw the trajectories from noise to data into this PNG.
+    /// Also draw the trajectories from noise to data into this PNG (a strip for images).
     #[arg(long)]
     trajectory: Option<PathBuf>,
+    /// Class-conditional models: generate this class for every sample.
+    #[arg(long, conflicts_with = "per_class")]
+    label: Option<i64>,
+    /// Class-conditional models: generate the classes in turn (class-major rows).
+    #[arg(long)]
+    per_class: bool,
+    /// Classifier-free guidance weight w: (1 + w)·cond − w·uncond.
+    #[arg(long, default_value_t = 0.0)]
+    guidance: f64,
+    /// Images: also write each sample as its own PNG into this directory.
+    #[arg(long)]
+    single_pngs: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<()> {
     let device = crate::device::default();
-    let (cfg, model) = RunDir(a.run.clone()).load_model(&device)?;
-    let sampler = Sampler::parse(
+    let (cfg, mut model) = RunDir(a.run.clone()).load_model(&device)?;
+    let mut sampler = Sampler::parse(
         &cfg.method,
         a.sampler.as_deref(),
         a.solver.as_deref(),
@@ -55,11 +69,34 @@ pub fn run(a: Args) -> Result<()> {
         a.rtol,
         a.atol,
     )?;
-    if a.n == 0 {
-        anyhow::bail!("--n must be positive");
+    if let Sampler::Ddpm { variance, .. } = &mut sampler {
+        *variance = match a.variance.as_str() {
+            "small" => crate::diffusion::Variance::Small,
+            "large" => crate::diffusion::Variance::Large,
+            other => bail!("--variance {other:?}: expected small or large"),
+        };
     }
+    if a.n == 0 {
+        bail!("--n must be positive");
+    }
+    let classes = cfg.model.num_classes();
+    if (a.label.is_some() || a.per_class || a.guidance != 0.0) && classes.is_none() {
+        bail!(
+            "--label/--per-class/--guidance need a class-conditional run (train with --conditional)"
+        );
+    }
+    if let (Some(k), Some(l)) = (classes, a.label) {
+        if l < 0 || l as usize >= k {
+            bail!("--label {l}: this model has classes 0..{}", k - 1);
+        }
+        model.labels = Some(vec![l; a.n]);
+    }
+    if let (Some(k), true) = (classes, a.per_class) {
+        model.labels = Some((0..a.n).map(|i| (i * k / a.n) as i64).collect());
+    }
+    model.guidance = a.guidance;
     println!(
-        "sampling {} points from {} ({}) with {}, seed {}",
+        "sampling {} from {} ({}) with {}, seed {}",
         a.n,
         a.run.display(),
         cfg.method.name(),
@@ -75,24 +112,133 @@ pub fn run(a: Args) -> Result<()> {
         a.trajectory.is_some(),
     )?;
     let secs = timer.elapsed().as_secs_f64();
-    let d = cfg.model.dim;
+    let d = cfg.model.dim();
     let x = crate::device::to_vec(sol.x);
-    write_array(&a.out, &Array2::new(x.clone(), a.n, d))?;
+    match cfg.model.image_shape() {
+        None => write_array(&a.out, &Array2::new(x.clone(), a.n, d))?,
+        Some(shape) => write_images(&a, &x, shape, model.labels.as_deref(), &sampler.label())?,
+    }
     println!("NFE {} in {secs:.2}s; wrote {}", sol.nfe, a.out.display());
-    if let Some(p) = a.trajectory {
+    if let Some(p) = &a.trajectory {
         let traj: Vec<(f64, Vec<f32>)> = sol
             .trajectory
             .into_iter()
             .map(|(t, x)| (t, crate::device::to_vec(x)))
             .collect();
-        crate::plot::trajectories(
-            &p,
-            &format!("{} trajectories ({})", cfg.method.name(), sampler.label()),
-            &traj,
-            60,
-            crate::plot::bounds(&x),
-        )?;
+        match cfg.model.image_shape() {
+            None => crate::plot::trajectories(
+                p,
+                &format!("{} trajectories ({})", cfg.method.name(), sampler.label()),
+                &traj,
+                60,
+                crate::plot::bounds(&x),
+            )?,
+            Some([_, h, w]) => trajectory_strip(
+                p,
+                &traj,
+                h,
+                w,
+                &format!("{}: noise to data ({})", cfg.method.name(), sampler.label()),
+            )?,
+        }
         println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+/// Rows: up to 8 samples; columns: about 10 snapshots from noise (left) to data (right).
+pub fn trajectory_strip(
+    path: &std::path::Path,
+    traj: &[(f64, Vec<f32>)],
+    h: usize,
+    w: usize,
+    caption: &str,
+) -> Result<()> {
+    let per = h * w;
+    let rows = (traj.first().map_or(0, |t| t.1.len()) / per).min(8);
+    let k = traj.len();
+    let cols: Vec<usize> = (0..10.min(k))
+        .map(|j| j * (k - 1) / (10.min(k) - 1).max(1))
+        .collect();
+    let mut images = Vec::with_capacity(rows * cols.len() * per);
+    for r in 0..rows {
+        for &c in &cols {
+            images.extend(to_unit(&traj[c].1[r * per..(r + 1) * per]));
+        }
+    }
+    grid::write(
+        path,
+        &grid::Grid {
+            images: &images,
+            height: h,
+            width: w,
+            cols: cols.len(),
+            row_labels: None,
+            caption: Some(caption.into()),
+            scale: 2,
+        },
+    )
+}
+
+fn write_images(
+    a: &Args,
+    x: &[f32],
+    [_, h, w]: [usize; 3],
+    labels: Option<&[i64]>,
+    label: &str,
+) -> Result<()> {
+    let px = to_unit(x);
+    let n = a.n;
+    let ext = a
+        .out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "npy" => write_npy(&a.out, &px, &[n as u64, h as u64, w as u64])?,
+        "png" => {
+            let cols = if a.per_class {
+                n.div_ceil(10).max(1)
+            } else {
+                (n as f64).sqrt().ceil() as usize
+            };
+            let row_labels = labels
+                .filter(|_| a.per_class)
+                .map(|l| l.iter().step_by(cols).map(|c| c.to_string()).collect());
+            grid::write(
+                &a.out,
+                &grid::Grid {
+                    images: &px,
+                    height: h,
+                    width: w,
+                    cols,
+                    row_labels,
+                    caption: Some(label.to_string()),
+                    scale: 2,
+                },
+            )?
+        }
+        other => bail!(
+            "{}: images are written as .npy ([N, {h}, {w}] in [0, 1]) or .png (a grid), not .{other}",
+            a.out.display()
+        ),
+    }
+    if let Some(dir) = &a.single_pngs {
+        for i in 0..n {
+            let img = &px[i * h * w..(i + 1) * h * w];
+            grid::write(
+                &dir.join(format!("{i:05}.png")),
+                &grid::Grid {
+                    images: img,
+                    height: h,
+                    width: w,
+                    cols: 1,
+                    row_labels: None,
+                    caption: None,
+                    scale: 1,
+                },
+            )?;
+        }
     }
     Ok(())
 }

@@ -4,15 +4,24 @@ use crate::flow::Coupling;
 use crate::method::Method;
 use crate::path::PathKind;
 use crate::schedule::ScheduleKind;
-use crate::train::{RunDir, TrainConfig, TrainOptions, train};
+use crate::train::{RunDir, TrainConfig, TrainOptions, steps_for_minutes, train_with_hook};
 use anyhow::{Result, bail};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Training data: a built-in set (moons, eight-gaussians, ...) or a .npy/.csv of points.
+    /// Training data: mnist, a built-in 2-D set (moons, eight-gaussians, ...) or a .npy/.csv of points.
     #[arg(long, required_unless_present = "resume")]
     data: Option<String>,
+    /// Directory of the MNIST IDX files (default data/mnist).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Class-conditional training (labelled data) with label dropout for classifier-free guidance.
+    #[arg(long)]
+    conditional: bool,
+    /// Train for about this many minutes (sets --steps from a short timing run).
+    #[arg(long)]
+    minutes: Option<f64>,
     /// diffusion or flow.
     #[arg(long, default_value = "flow")]
     method: String,
@@ -95,7 +104,7 @@ pub fn method_from(
 
 pub fn run(a: Args) -> Result<()> {
     let run = RunDir(a.out.clone());
-    let cfg = if a.resume {
+    let mut cfg = if a.resume {
         let mut cfg = run.load_config()?;
         if let Some(s) = a.steps {
             cfg.steps = s;
@@ -108,8 +117,8 @@ pub fn run(a: Args) -> Result<()> {
                 a.out.display()
             );
         }
-        let data = DataSpec::parse(a.data.as_deref().unwrap_or_default())?;
-        let dim = data.open()?.dim();
+        let data =
+            DataSpec::parse_with_dir(a.data.as_deref().unwrap_or_default(), a.data_dir.as_deref())?;
         let method = method_from(
             &a.method,
             &a.schedule,
@@ -118,18 +127,48 @@ pub fn run(a: Args) -> Result<()> {
             &a.path,
             &a.coupling,
         )?;
-        let mut cfg = TrainConfig::points(data, method, dim);
+        let mut cfg = match &data {
+            DataSpec::Mnist { .. } => TrainConfig::images(data.clone(), method, a.conditional),
+            _ => {
+                if a.conditional {
+                    bail!("--conditional needs labelled data (--data mnist)");
+                }
+                let dim = data.open()?.dim();
+                let mut cfg = TrainConfig::points(data.clone(), method, dim);
+                let mlp = cfg.mlp_mut().expect("points use an MLP");
+                mlp.width = a.width.unwrap_or(mlp.width);
+                mlp.depth = a.depth.unwrap_or(mlp.depth);
+                if mlp.width == 0 || mlp.depth == 0 {
+                    bail!("--width and --depth must be positive");
+                }
+                cfg
+            }
+        };
         cfg.steps = a.steps.unwrap_or(cfg.steps);
         cfg.seed = a.seed.unwrap_or(cfg.seed);
         cfg.batch_size = a.batch_size.unwrap_or(cfg.batch_size);
         cfg.lr = a.lr.unwrap_or(cfg.lr);
-        cfg.model.width = a.width.unwrap_or(cfg.model.width);
-        cfg.model.depth = a.depth.unwrap_or(cfg.model.depth);
-        if cfg.steps == 0 || cfg.batch_size == 0 || cfg.model.width == 0 || cfg.model.depth == 0 {
-            bail!("--steps, --batch-size, --width and --depth must be positive");
+        if cfg.steps == 0 || cfg.batch_size == 0 || !(cfg.lr > 0.0) {
+            bail!("--steps, --batch-size and --lr must be positive");
         }
         cfg
     };
+    let source = cfg.data.open()?;
+    if let Some(m) = a.minutes {
+        if a.resume || a.steps.is_some() {
+            bail!(
+                "--minutes sets the number of steps; it cannot be combined with --steps or --resume"
+            );
+        }
+        if !(m > 0.0) {
+            bail!("--minutes must be positive");
+        }
+        cfg.steps = steps_for_minutes(&cfg, &source, m);
+        println!(
+            "--minutes {m}: {} steps fit at this machine's measured speed",
+            cfg.steps
+        );
+    }
     println!(
         "training {} on {} for {} steps, seed {} -> {}",
         cfg.method.name(),
@@ -138,19 +177,31 @@ pub fn run(a: Args) -> Result<()> {
         cfg.seed,
         a.out.display()
     );
-    let source = cfg.data.open()?;
-    let out = train(
-        &cfg,
-        &source,
-        &a.out,
-        TrainOptions {
-            resume: a.resume,
-            progress: !a.quiet,
-            stop_after: None,
-        },
-    )?;
+    let opts = TrainOptions {
+        resume: a.resume,
+        progress: !a.quiet,
+        stop_after: None,
+    };
+    let samples_dir = a.out.join("samples");
+    let method = cfg.method.clone();
+    let model_cfg = cfg.model.clone();
+    let seed = cfg.seed;
+    let mut hook = |step: usize, ema: &crate::models::Network| -> Result<()> {
+        let path = samples_dir.join(format!("step-{step:06}.png"));
+        super::images::sample_grid(
+            &method,
+            &model_cfg,
+            ema.clone(),
+            10,
+            2.0,
+            seed,
+            &path,
+            &format!("step {step}"),
+        )
+    };
+    let out = train_with_hook(&cfg, &source, &a.out, opts, &mut hook)?;
     println!(
-        "done: {} steps in {:.1}s ({:.0} steps/s), final loss {:.4}; weights {}",
+        "done: {} steps in {:.1}s ({:.2} steps/s), final loss {:.4}; weights {}",
         out.steps,
         out.seconds,
         out.steps_run as f64 / out.seconds.max(1e-9),

@@ -111,10 +111,7 @@ fn autodiff_divergence_of_a_network_is_exact_and_hutchinson_is_unbiased() {
         ..MlpConfig::new(2)
     }
     .init(&device);
-    let model = NetModel {
-        net,
-        prediction: Prediction::Velocity,
-    };
+    let model = NetModel::new(crate::models::Network::Mlp(net), Prediction::Velocity);
     let path = PathKind::cond_ot().build();
     let x = crate::device::tensor2(vec![0.3, -0.7, 1.2, 0.4, -1.0, 0.1], 3, 2, &Device::flex());
     let field = |m: Divergence, probes: Vec<Tensor<2>>| Augmented {

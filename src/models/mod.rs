@@ -2,15 +2,20 @@
 //! stated kind ([`Prediction`]). Networks and the exact closed-form models used in tests sit
 //! behind the same [`Model`] trait, so every sampler runs on both.
 
+pub mod classifier;
 pub mod embedding;
 pub mod exact;
 pub mod mlp;
+pub mod network;
+pub mod unet;
 
 use crate::convert::Prediction;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 pub use exact::{ExactModel, GaussianMixture};
 pub use mlp::{Mlp, MlpConfig};
+pub use network::{Network, NetworkConfig};
+pub use unet::{UNet, UNetConfig};
 
 /// A model of a Gaussian-path generative process, evaluated at one shared time.
 pub trait Model {
@@ -34,11 +39,27 @@ pub trait Model {
     }
 }
 
-/// A trained network together with what it predicts.
+/// A trained network together with what it predicts, and for class-conditional networks
+/// the labels to generate and the classifier-free guidance weight `w`
+/// (`(1 + w)·f(x, c) − w·f(x, ∅)`, Ho & Salimans 2022, eq. 6).
 #[derive(Clone, Debug)]
 pub struct NetModel {
-    pub net: Mlp,
+    pub net: Network,
     pub prediction: Prediction,
+    /// One label per generated row; `None` samples unconditionally.
+    pub labels: Option<Vec<i64>>,
+    pub guidance: f64,
+}
+
+impl NetModel {
+    pub fn new(net: Network, prediction: Prediction) -> Self {
+        Self {
+            net,
+            prediction,
+            labels: None,
+            guidance: 0.0,
+        }
+    }
 }
 
 impl Model for NetModel {
@@ -50,8 +71,27 @@ impl Model for NetModel {
     }
     fn predict(&self, x: Tensor<2>, tau: f64) -> Tensor<2> {
         let n = x.dims()[0];
-        let t = Tensor::full([n, 1], tau as f32, &x.device());
-        self.net.forward(x, t)
+        let device = x.device();
+        let t = Tensor::full([n, 1], tau as f32, &device);
+        let (Some(labels), Some(null)) = (&self.labels, self.net.null_class()) else {
+            return self.net.forward(x, t, None);
+        };
+        assert_eq!(labels.len(), n, "one label per row");
+        let cond = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [n]), &device);
+        if self.guidance == 0.0 {
+            return self.net.forward(x, t, Some(cond));
+        }
+        // One batched pass for the conditional and the null-class predictions.
+        let both = Tensor::cat(vec![cond, Tensor::full([n], null as i64, &device)], 0);
+        let out = self.net.forward(
+            Tensor::cat(vec![x.clone(), x], 0),
+            Tensor::cat(vec![t.clone(), t], 0),
+            Some(both),
+        );
+        let d = out.dims()[1];
+        let (c, u) = (out.clone().slice([0..n, 0..d]), out.slice([n..2 * n, 0..d]));
+        c.mul_scalar(1.0 + self.guidance)
+            .sub(u.mul_scalar(self.guidance))
     }
     fn device(&self) -> Device {
         self.net.devices()[0].clone()

@@ -2,14 +2,14 @@
 
 use crate::data::DataSpec;
 use crate::method::Method;
-use crate::models::MlpConfig;
+use crate::models::{MlpConfig, NetworkConfig, UNetConfig};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub data: DataSpec,
     pub method: Method,
-    pub model: MlpConfig,
+    pub model: NetworkConfig,
     pub steps: usize,
     pub batch_size: usize,
     /// Peak learning rate of AdamW (Loshchilov & Hutter 2019).
@@ -23,6 +23,11 @@ pub struct TrainConfig {
     pub ema_decay: f64,
     pub seed: u64,
     pub checkpoint_every: usize,
+    /// Probability of replacing a label by the null class (classifier-free guidance training,
+    /// Ho & Salimans 2022 use 0.1–0.2).
+    pub label_dropout: f64,
+    /// Write a grid of samples every this many steps (images; 0 = never).
+    pub sample_every: usize,
 }
 
 impl TrainConfig {
@@ -31,7 +36,7 @@ impl TrainConfig {
         Self {
             data,
             method,
-            model: MlpConfig::new(dim),
+            model: NetworkConfig::Mlp(MlpConfig::new(dim)),
             steps: 6000,
             batch_size: 512,
             lr: 2e-3,
@@ -42,6 +47,37 @@ impl TrainConfig {
             ema_decay: 0.999,
             seed: 0,
             checkpoint_every: 1000,
+            label_dropout: 0.0,
+            sample_every: 0,
+        }
+    }
+
+    /// Defaults for MNIST with the default U-Net (class-conditional when `conditional`).
+    pub fn images(data: DataSpec, method: Method, conditional: bool) -> Self {
+        Self {
+            data,
+            method,
+            model: NetworkConfig::UNet(UNetConfig::mnist(conditional.then_some(10))),
+            steps: 2000,
+            batch_size: 64,
+            lr: 1e-3,
+            warmup_steps: 100,
+            min_lr_ratio: 0.05,
+            weight_decay: 0.0,
+            grad_clip: 1.0,
+            ema_decay: 0.995,
+            seed: 0,
+            checkpoint_every: 200,
+            label_dropout: if conditional { 0.1 } else { 0.0 },
+            sample_every: 500,
+        }
+    }
+
+    /// The MLP's settings, for point runs.
+    pub fn mlp_mut(&mut self) -> Option<&mut MlpConfig> {
+        match &mut self.model {
+            NetworkConfig::Mlp(m) => Some(m),
+            NetworkConfig::UNet(_) => None,
         }
     }
 }

@@ -13,13 +13,13 @@ pub mod objective;
 
 use crate::data::PointSource;
 use crate::io::write_json;
-use crate::models::{Mlp, NetModel};
+use crate::models::{NetModel, Network};
 use crate::rng::SeededRng;
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::Device;
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use checkpoint::TrainState;
 pub use config::TrainConfig;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -58,13 +58,7 @@ impl RunDir {
     pub fn load_model(&self, device: &Device) -> Result<(TrainConfig, NetModel)> {
         let cfg = self.load_config()?;
         let net = checkpoint::load_weights(cfg.model.init(device), &self.weights())?;
-        Ok((
-            cfg.clone(),
-            NetModel {
-                net,
-                prediction: cfg.method.prediction(),
-            },
-        ))
+        Ok((cfg.clone(), NetModel::new(net, cfg.method.prediction())))
     }
 }
 
@@ -104,17 +98,80 @@ pub fn train(
     dir: &Path,
     opts: TrainOptions,
 ) -> Result<Outcome> {
+    train_with_hook(cfg, source, dir, opts, &mut |_, _| Ok(()))
+}
+
+/// One optimisation step's inputs: a batch of data (with labels for conditional networks,
+/// some replaced by the null class) turned into a regression by the objective.
+fn regression_loss(
+    cfg: &TrainConfig,
+    model: &Network,
+    objective: &dyn objective::Objective,
+    source: &PointSource,
+    rng: &mut SeededRng,
+    device: &Device,
+) -> Tensor<1> {
+    let d = cfg.model.dim();
+    let (x1, labels) = source.sample_labeled(cfg.batch_size, rng);
+    let labels = match (cfg.model.num_classes(), labels) {
+        (Some(null), Some(mut l)) => {
+            for v in l.iter_mut() {
+                if rng.uniform() < cfg.label_dropout {
+                    *v = null as i64;
+                }
+            }
+            Some(Tensor::<1, Int>::from_data(
+                TensorData::new(l, [cfg.batch_size]),
+                device,
+            ))
+        }
+        _ => None,
+    };
+    let x1 = crate::device::tensor2(x1, cfg.batch_size, d, device);
+    let batch = objective.batch(x1, rng);
+    let pred = model.forward(batch.x, batch.t, labels);
+    pred.sub(batch.target).square().mean()
+}
+
+/// Steps that fit `minutes` of training at the speed of a few timed steps on this machine.
+pub fn steps_for_minutes(cfg: &TrainConfig, source: &PointSource, minutes: f64) -> usize {
+    let device = crate::device::default().autodiff();
+    let mut model = cfg.model.init(&device);
+    let mut optim = optimizer(cfg);
+    let objective = cfg.method.objective();
+    let mut rng = SeededRng::new(cfg.seed).fork("calibrate");
+    let mut timer = std::time::Instant::now();
+    for k in 0..6 {
+        if k == 1 {
+            timer = std::time::Instant::now(); // the first step pays one-off costs
+        }
+        let loss = regression_loss(cfg, &model, objective.as_ref(), source, &mut rng, &device);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optim.step(cfg.lr, model, grads);
+    }
+    let per_step = timer.elapsed().as_secs_f64() / 5.0;
+    ((minutes * 60.0 / per_step) as usize).max(1)
+}
+
+/// [`train`], calling `hook(step, ema)` every `cfg.sample_every` steps (e.g. to draw samples).
+pub fn train_with_hook(
+    cfg: &TrainConfig,
+    source: &PointSource,
+    dir: &Path,
+    opts: TrainOptions,
+    hook: &mut dyn FnMut(usize, &Network) -> Result<()>,
+) -> Result<Outcome> {
     let run = RunDir(dir.to_path_buf());
-    if source.dim() != cfg.model.dim {
+    if source.dim() != cfg.model.dim() {
         bail!(
             "data has dimension {}, the model expects {}",
             source.dim(),
-            cfg.model.dim
+            cfg.model.dim()
         );
     }
     let device = crate::device::default().autodiff();
     device.seed(cfg.seed);
-    let mut model: Mlp = checkpoint::stable_ids(cfg.model.init(&device));
+    let mut model: Network = checkpoint::stable_ids(cfg.model.init(&device));
     let mut optim = optimizer(cfg);
     let mut ema = model.valid();
     let mut rng = SeededRng::new(cfg.seed).fork("train");
@@ -141,11 +198,10 @@ pub fn train(
     let timer = std::time::Instant::now();
     let mut last = f64::NAN;
     for step in start..end {
-        let x1 = source.sample(cfg.batch_size, &mut rng);
-        let x1 = crate::device::tensor2(x1, cfg.batch_size, cfg.model.dim, &device);
-        let batch = objective.batch(x1, &mut rng);
-        let pred = model.forward(batch.x, batch.t);
-        let loss = pred.sub(batch.target).square().mean();
+        // Backend randomness (dropout masks) is reseeded from (seed, step), so a resumed run
+        // draws exactly the masks the uninterrupted run would have.
+        device.seed(cfg.seed ^ (step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let loss = regression_loss(cfg, &model, objective.as_ref(), source, &mut rng, &device);
         let value = loss.clone().into_scalar::<f32>() as f64;
         if !value.is_finite() {
             bar.abandon();
@@ -162,7 +218,7 @@ pub fn train(
         losses.push((step, value, lr));
         last = value;
         bar.inc(1);
-        if step % 50 == 0 {
+        if step % 10 == 0 {
             bar.set_message(format!("loss {value:.4}"));
         }
         let done = step + 1;
@@ -172,6 +228,9 @@ pub fn train(
                 rng: rng.state(),
             };
             save_checkpoint(&run, &model, &ema, &optim, &state, &losses)?;
+        }
+        if cfg.sample_every > 0 && (done % cfg.sample_every == 0 || done == cfg.steps) {
+            bar.suspend(|| hook(done, &ema))?;
         }
     }
     bar.finish_and_clear();
@@ -186,8 +245,8 @@ pub fn train(
 
 fn save_checkpoint(
     run: &RunDir,
-    model: &Mlp,
-    ema: &Mlp,
+    model: &Network,
+    ema: &Network,
     optim: &ModuleOptimizer,
     state: &TrainState,
     losses: &[(usize, f64, f64)],

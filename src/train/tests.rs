@@ -9,8 +9,9 @@ fn tiny(method: Method, steps: usize) -> TrainConfig {
     let mut cfg = TrainConfig::points(DataSpec::Toy { name: Toy::Moons }, method, 2);
     cfg.steps = steps;
     cfg.batch_size = 128;
-    cfg.model.width = 64;
-    cfg.model.depth = 2;
+    let mlp = cfg.mlp_mut().unwrap();
+    mlp.width = 64;
+    mlp.depth = 2;
     cfg.warmup_steps = 10;
     cfg.checkpoint_every = 1000;
     cfg.seed = 11;

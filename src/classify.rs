@@ -9,6 +9,21 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+/// A 28×28 digit in [-1, 1] shifted by `(dx, dy)` pixels, background-filled: the only
+/// augmentation, so the classifier does not depend on exact centring.
+fn shift(img: &[f32], dx: i64, dy: i64) -> Vec<f32> {
+    let mut out = vec![-1.0; 784];
+    for y in 0..28i64 {
+        for x in 0..28i64 {
+            let (sx, sy) = (x - dx, y - dy);
+            if (0..28).contains(&sx) && (0..28).contains(&sy) {
+                out[(y * 28 + x) as usize] = img[(sy * 28 + sx) as usize];
+            }
+        }
+    }
+    out
+}
+
 /// Accuracy of `clf` on a labelled set.
 pub fn accuracy(clf: &Classifier, set: &ImageSet, device: &Device) -> f64 {
     let (_, probs) = crate::image_metrics::embed(clf, &set.values.values, device);
@@ -58,7 +73,13 @@ pub fn train_classifier(
         let idx: Vec<usize> = (0..batch).map(|_| rng.below(train.labels.len())).collect();
         let x: Vec<f32> = idx
             .iter()
-            .flat_map(|&i| train.values.row(i).to_vec())
+            .flat_map(|&i| {
+                shift(
+                    train.values.row(i),
+                    rng.below(5) as i64 - 2,
+                    rng.below(5) as i64 - 2,
+                )
+            })
             .collect();
         let y: Vec<i64> = idx.iter().map(|&i| train.labels[i] as i64).collect();
         let x = crate::device::tensor2(x, batch, 784, &device);

@@ -88,6 +88,42 @@ pub fn write(path: &Path, g: &Grid) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Rows: up to 8 samples; columns: about 10 snapshots from noise (left) to data (right).
+pub fn trajectory_strip(
+    path: &std::path::Path,
+    traj: &[(f64, Vec<f32>)],
+    h: usize,
+    w: usize,
+    caption: &str,
+) -> Result<()> {
+    let per = h * w;
+    let rows = (traj.first().map_or(0, |t| t.1.len()) / per).min(8);
+    let k = traj.len();
+    let cols: Vec<usize> = (0..10.min(k))
+        .map(|j| j * (k - 1) / (10.min(k) - 1).max(1))
+        .collect();
+    let mut images = Vec::with_capacity(rows * cols.len() * per);
+    for r in 0..rows {
+        for &c in &cols {
+            images.extend(crate::data::images::to_unit(
+                &traj[c].1[r * per..(r + 1) * per],
+            ));
+        }
+    }
+    write(
+        path,
+        &Grid {
+            images: &images,
+            height: h,
+            width: w,
+            cols: cols.len(),
+            row_labels: None,
+            caption: Some(caption.into()),
+            scale: 2,
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

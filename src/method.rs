@@ -1,15 +1,16 @@
-//! The two methods and their settings, as stored in a run's config.
+//! The methods and their settings, as stored in a run's config.
 
 use crate::convert::Prediction;
 use crate::diffusion::DiffusionObjective;
 use crate::flow::{Coupling, FlowObjective};
+use crate::hybrid::HybridObjective;
 use crate::path::{DiffusionPath, GaussianPath, PathKind};
 use crate::schedule::{NoiseSchedule, ScheduleKind};
 use crate::train::objective::Objective;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// Diffusion or flow matching, with the choices each one makes.
+/// Diffusion, flow matching or their hybrid, with the choices each one makes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "method")]
 pub enum Method {
@@ -21,6 +22,12 @@ pub enum Method {
     Flow {
         path: PathKind,
         coupling: Coupling,
+    },
+    /// Two heads on one trunk: noise (diffusion loss) and velocity (flow-matching loss) on the
+    /// same path, `L = noise_weight·L_noise + (1 − noise_weight)·L_velocity` ([`crate::hybrid`]).
+    Hybrid {
+        path: PathKind,
+        noise_weight: f64,
     },
 }
 
@@ -42,17 +49,37 @@ impl Method {
         }
     }
 
+    /// Hybrid defaults: the variance-preserving path (where the noise head's implied velocity
+    /// is finite at tau = 0), equal loss weights.
+    pub fn hybrid() -> Self {
+        Method::Hybrid {
+            path: PathKind::vp(),
+            noise_weight: 0.5,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Method::Diffusion { .. } => "diffusion",
             Method::Flow { .. } => "flow",
+            Method::Hybrid { .. } => "hybrid",
         }
     }
 
+    /// Output heads of the network (2 for the hybrid).
+    pub fn heads(&self) -> usize {
+        if matches!(self, Method::Hybrid { .. }) {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// What the sampled model predicts (the hybrid's heads are combined into a velocity).
     pub fn prediction(&self) -> Prediction {
         match self {
             Method::Diffusion { prediction, .. } => *prediction,
-            Method::Flow { .. } => Prediction::Velocity,
+            Method::Flow { .. } | Method::Hybrid { .. } => Prediction::Velocity,
         }
     }
 
@@ -64,7 +91,7 @@ impl Method {
                 timesteps,
                 ..
             } => Some(NoiseSchedule::new(*schedule, *timesteps)),
-            Method::Flow { .. } => None,
+            _ => None,
         }
     }
 
@@ -74,7 +101,7 @@ impl Method {
             Method::Diffusion { .. } => Arc::new(DiffusionPath {
                 schedule: self.schedule().unwrap(),
             }),
-            Method::Flow { path, .. } => Arc::from(path.build()),
+            Method::Flow { path, .. } | Method::Hybrid { path, .. } => Arc::from(path.build()),
         }
     }
 
@@ -87,6 +114,10 @@ impl Method {
             Method::Flow { coupling, .. } => Box::new(FlowObjective {
                 path: self.path(),
                 coupling: *coupling,
+            }),
+            Method::Hybrid { noise_weight, .. } => Box::new(HybridObjective {
+                path: self.path(),
+                noise_weight: *noise_weight,
             }),
         }
     }

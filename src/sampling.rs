@@ -268,6 +268,24 @@ impl Sampler {
         Ok(sol)
     }
 
+    /// The fast default for previews and reports: 20 NFE (DPM-Solver++ for diffusion,
+    /// midpoint for flow and hybrid models).
+    pub fn preview(method: &Method) -> Sampler {
+        match method {
+            Method::Diffusion { .. } => Sampler::DpmSolverPp { steps: 20 },
+            _ => Sampler::parse(
+                method,
+                Some("ode"),
+                Some("midpoint"),
+                Some(20),
+                0.0,
+                1e-5,
+                1e-5,
+            )
+            .expect("midpoint"),
+        }
+    }
+
     /// Every sampler that applies to `method`, at roughly `nfe` evaluations each (adaptive
     /// solvers excluded: they are budgeted by tolerance).
     pub fn all_for(method: &Method, nfe: usize) -> Vec<Sampler> {

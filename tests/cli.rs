@@ -361,3 +361,39 @@ fn nll_and_the_fast_samplers_run_on_a_trained_model() {
         ]);
     }
 }
+
+#[test]
+fn demo_runs_end_to_end_at_a_small_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let text = ok(&[
+        "demo",
+        "--out",
+        p(&out),
+        "--steps",
+        "60",
+        "--n",
+        "300",
+        "--quiet",
+    ]);
+    assert!(
+        text.contains("What the numbers say:")
+            && text.contains("To come within 2x the noise floor"),
+        "{text}"
+    );
+    for f in [
+        "index.html",
+        "summary.json",
+        "moons-comparison.png",
+        "eight-gaussians-comparison.png",
+        "moons-compare/compare.png",
+        "moons-hybrid/index.html",
+        "forward-noising.png",
+        "loss.png",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert!(summary["sentences"].as_array().unwrap().len() >= 4);
+}

@@ -15,7 +15,7 @@ pub struct TrainArgs {
     /// Directory of the MNIST IDX files.
     #[arg(long, default_value = "data/mnist")]
     data_dir: PathBuf,
-    #[arg(long, default_value_t = 1500)]
+    #[arg(long, default_value_t = 3000)]
     steps: usize,
     #[arg(long, default_value_t = 64)]
     batch_size: usize,

@@ -1,6 +1,7 @@
-//! `flowdiff demo`: trains diffusion and flow matching on moons and eight-gaussians with the
-//! defaults, samples each with two samplers, evaluates against fresh data, and writes the
-//! pictures and `summary.json`.
+//! `flowdiff demo`: trains diffusion, flow matching (and on moons the hybrid) on moons and
+//! eight-gaussians, samples each with its standard samplers, evaluates against fresh data,
+//! compares the methods at matched NFE, and writes the pictures, `summary.json` and an
+//! `index.html` report; ends with the sentences the numbers support.
 
 use crate::data::DataSpec;
 use crate::data::toy::Toy;
@@ -8,6 +9,7 @@ use crate::io::{Array2, write_array, write_json};
 use crate::method::Method;
 use crate::metrics::{REFERENCE_DRAWS, Report, evaluate, reference_draws};
 use crate::plot::{self, Panel};
+use crate::report::{compare, html};
 use crate::rng::SeededRng;
 use crate::sampling::Sampler;
 use crate::solver::SolverKind;
@@ -21,9 +23,9 @@ pub struct Args {
     /// Output directory.
     #[arg(long, default_value = "demo")]
     out: PathBuf,
-    /// Training steps per model (default: the training default).
-    #[arg(long)]
-    steps: Option<usize>,
+    /// Training steps per model.
+    #[arg(long, default_value_t = 5000)]
+    steps: usize,
     /// Samples per evaluation.
     #[arg(long, default_value_t = 5000)]
     n: usize,
@@ -50,23 +52,21 @@ struct Summary {
     n: usize,
     training: Vec<(String, String, usize, f64, f64)>,
     results: Vec<Row>,
+    comparison: Vec<compare::Entry>,
+    sentences: Vec<String>,
 }
 
+/// The standard samplers of each method (issue figures: DDPM ancestral and DDIM-50 for
+/// diffusion, plus DPM-Solver++ at 20 NFE; Dormand–Prince and midpoint at 20 NFE for flow).
 fn samplers(method: &Method) -> Vec<Sampler> {
+    let p = |s: &str, solver: Option<&str>, nfe: Option<usize>| {
+        Sampler::parse(method, Some(s), solver, nfe, 0.0, 1e-5, 1e-5).expect("valid sampler")
+    };
     match method {
         Method::Diffusion { .. } => vec![
-            Sampler::parse(method, Some("ddpm"), None, None, 0.0, 1e-5, 1e-5).unwrap(),
-            Sampler::parse(method, Some("ddim"), None, Some(50), 0.0, 1e-5, 1e-5).unwrap(),
-            Sampler::parse(
-                method,
-                Some("dpm-solver++"),
-                None,
-                Some(20),
-                0.0,
-                1e-5,
-                1e-5,
-            )
-            .unwrap(),
+            p("ddpm", None, None),
+            p("ddim", None, Some(50)),
+            p("dpm-solver++", None, Some(20)),
         ],
         Method::Flow { .. } => vec![
             Sampler::Ode {
@@ -75,13 +75,9 @@ fn samplers(method: &Method) -> Vec<Sampler> {
                 rtol: 1e-5,
                 atol: 1e-5,
             },
-            Sampler::Ode {
-                solver: SolverKind::Midpoint,
-                steps: 10,
-                rtol: 0.0,
-                atol: 0.0,
-            },
+            p("ode", Some("midpoint"), Some(20)),
         ],
+        Method::Hybrid { .. } => vec![p("ode", Some("midpoint"), Some(20))],
     }
 }
 
@@ -89,8 +85,9 @@ pub fn run(a: Args) -> Result<()> {
     let timer = std::time::Instant::now();
     std::fs::create_dir_all(&a.out)?;
     println!(
-        "flowdiff demo: seed {}, {} samples per evaluation, output in {}",
+        "flowdiff demo: seed {}, {} steps per model, {} samples per evaluation, output in {}",
         a.seed,
+        a.steps,
         a.n,
         a.out.display()
     );
@@ -100,19 +97,27 @@ pub fn run(a: Args) -> Result<()> {
         n: a.n,
         training: Vec::new(),
         results: Vec::new(),
+        comparison: Vec::new(),
+        sentences: Vec::new(),
     };
     let mut losses = Vec::new();
+    let mut body = String::new();
     for toy in [Toy::Moons, Toy::EightGaussians] {
-        let mut panels: Vec<(String, Vec<f32>)> = Vec::new();
         let mut rng = SeededRng::new(a.seed).fork(toy.name());
         let refs = reference_draws(|n| toy.sample(n, &mut rng), a.n, REFERENCE_DRAWS);
-        let ref_a = refs[0].clone();
-        panels.push((format!("{} (data)", toy.name()), ref_a.clone()));
-        for method in [Method::diffusion(), Method::flow()] {
+        let mut panels: Vec<(String, Vec<f32>)> =
+            vec![(format!("{} (data)", toy.name()), refs[0].clone())];
+        let methods = if toy == Toy::Moons {
+            vec![Method::diffusion(), Method::flow(), Method::hybrid()]
+        } else {
+            vec![Method::diffusion(), Method::flow()]
+        };
+        let mut runs = Vec::new();
+        for method in methods {
             let dir = a.out.join(format!("{}-{}", toy.name(), method.name()));
             let mut cfg = TrainConfig::points(DataSpec::Toy { name: toy }, method.clone(), 2);
             cfg.seed = a.seed;
-            cfg.steps = a.steps.unwrap_or(cfg.steps);
+            cfg.steps = a.steps;
             println!(
                 "training {} on {} ({} steps) -> {}",
                 method.name(),
@@ -161,7 +166,7 @@ pub fn run(a: Args) -> Result<()> {
                 let x = crate::device::to_vec(sol.x);
                 let metrics = evaluate(&x, &refs, 2, 2000);
                 println!(
-                    "  {:<16} NFE {:>4}  {:>6.2}s  sliced W2 {:.4} ({:.2}x floor)",
+                    "  {:<22} NFE {:>4}  {:>6.2}s  sliced W2 {:.4} ({:.2}x floor)",
                     sampler.label(),
                     sol.nfe,
                     seconds,
@@ -184,7 +189,7 @@ pub fn run(a: Args) -> Result<()> {
                         &format!("{} on {}: noise to data", method.name(), toy.name()),
                         &thin(traj, 40),
                         80,
-                        plot::bounds(&ref_a),
+                        plot::bounds(&refs[0]),
                     )?;
                 }
                 panels.push((
@@ -200,21 +205,48 @@ pub fn run(a: Args) -> Result<()> {
                     metrics,
                 });
             }
+            crate::report::write_run_page(&dir, a.seed)?;
+            runs.push(dir);
         }
-        let refs: Vec<Panel> = panels
+        let refs_panels: Vec<Panel> = panels
             .iter()
             .map(|(t, p)| Panel {
                 title: t.clone(),
                 points: p,
             })
             .collect();
+        let name = format!("{}-comparison.png", toy.name());
         plot::scatter_panels(
-            &a.out.join(format!("{}-comparison.png", toy.name())),
+            &a.out.join(&name),
             &format!("{}: diffusion beside flow matching", toy.name()),
-            &refs,
-            6,
-            plot::bounds(&ref_a),
+            &refs_panels,
+            4,
+            plot::bounds(&refs[0]),
         )?;
+        println!("comparing on {} at matched NFE", toy.name());
+        let sub = a.out.join(format!("{}-compare", toy.name()));
+        let (entries, cmp_body) =
+            compare::compare(&runs, &sub, &[5, 10, 20, 50], a.n.min(2000), a.seed)?;
+        let sentences: Vec<String> = compare::summarize(&entries, a.n.min(2000))
+            .into_iter()
+            .map(|s| format!("On {}: {s}", toy.name()))
+            .collect();
+        body.push_str(&format!("<h2>{}</h2>", toy.name()));
+        body.push_str(&html::figure(
+            &name,
+            "samples of every method and sampler beside fresh data",
+        ));
+        body.push_str(&cmp_body.replace("src=\"", &format!("src=\"{}-compare/", toy.name())));
+        let links: Vec<String> = runs
+            .iter()
+            .map(|r| {
+                let n = r.file_name().unwrap().to_string_lossy().to_string();
+                format!("<a href=\"{n}/index.html\">{n}</a>")
+            })
+            .collect();
+        body.push_str(&format!("<p>Run pages: {}</p>", links.join(" · ")));
+        summary.comparison.extend(entries);
+        summary.sentences.extend(sentences);
     }
     forward_strip(&a.out, a.seed)?;
     plot::curves(
@@ -225,12 +257,34 @@ pub fn run(a: Args) -> Result<()> {
         &losses,
         false,
     )?;
+    body.push_str("<h2>Training and the forward process</h2>");
+    body.push_str(&html::figure("loss.png", "training loss"));
+    body.push_str(&html::figure(
+        "forward-noising.png",
+        "the forward process on moons",
+    ));
+    let lead = format!(
+        "<p class=\"lead\">{}</p>",
+        html::esc(&summary.sentences.join(" "))
+    );
+    crate::io::write_atomic(
+        &a.out.join("index.html"),
+        html::page(
+            "flowdiff demo: diffusion and flow matching side by side",
+            &(lead + &body),
+        )
+        .as_bytes(),
+    )?;
     write_json(&a.out.join("summary.json"), &summary)?;
     print_table(&summary);
+    println!("\nWhat the numbers say:");
+    for s in &summary.sentences {
+        println!("- {s}");
+    }
     println!(
-        "done in {:.0}s. Pictures and summary.json are in {}",
+        "\ndone in {:.0}s. Open {} (pictures and summary.json beside it)",
         timer.elapsed().as_secs_f64(),
-        a.out.display()
+        a.out.join("index.html").display()
     );
     Ok(())
 }
@@ -262,12 +316,12 @@ fn forward_strip(out: &Path, seed: u64) -> Result<()> {
 
 fn print_table(s: &Summary) {
     println!(
-        "\n{:<16} {:<10} {:<18} {:>5} {:>8} {:>10} {:>7}",
+        "\n{:<16} {:<10} {:<22} {:>5} {:>8} {:>10} {:>7}",
         "data", "method", "sampler", "NFE", "seconds", "sliced W2", "ratio"
     );
     for r in &s.results {
         println!(
-            "{:<16} {:<10} {:<18} {:>5} {:>8.2} {:>10.4} {:>6.2}x",
+            "{:<16} {:<10} {:<22} {:>5} {:>8.2} {:>10.4} {:>6.2}x",
             r.data,
             r.method,
             r.sampler,

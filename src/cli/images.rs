@@ -9,23 +9,6 @@ use crate::sampling::Sampler;
 use anyhow::{Result, bail};
 use std::path::Path;
 
-/// The fast default sampler for image previews: 20 NFE (flow: midpoint; diffusion: DPM-Solver++).
-pub fn preview_sampler(method: &Method) -> Sampler {
-    match method {
-        Method::Diffusion { .. } => Sampler::DpmSolverPp { steps: 20 },
-        Method::Flow { .. } => Sampler::parse(
-            method,
-            Some("ode"),
-            Some("midpoint"),
-            Some(20),
-            0.0,
-            1e-5,
-            1e-5,
-        )
-        .expect("midpoint"),
-    }
-}
-
 /// Labels for a class grid: `per_class` of each class, class-major.
 pub fn class_labels(classes: usize, per_class: usize) -> Vec<i64> {
     (0..classes as i64)
@@ -57,7 +40,7 @@ pub fn sample_grid(
         }
         None => (per_row * per_row, None),
     };
-    let x = preview_sampler(method)
+    let x = Sampler::preview(method)
         .run(
             method,
             &model,

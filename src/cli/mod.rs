@@ -8,6 +8,7 @@ mod eval;
 mod forward;
 mod images;
 mod nll;
+mod report;
 mod sample;
 pub(crate) mod train;
 
@@ -37,6 +38,10 @@ enum Command {
     /// The MNIST classifier behind the image metrics.
     #[command(subcommand)]
     Classifier(classifier::Command),
+    /// Rebuild the HTML report of runs (index.html with pictures and metrics).
+    Report(report::ReportArgs),
+    /// Put runs side by side at matched NFE: quality, wall time, and what the numbers say.
+    Compare(report::CompareArgs),
     /// Picture the forward (noising) process of a data set.
     Forward(forward::Args),
     /// Sampling speed and quality per NFE for every applicable sampler.
@@ -57,6 +62,8 @@ pub fn run() -> anyhow::Result<()> {
         Command::Nll(a) => nll::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Forward(a) => forward::run(a),
+        Command::Report(a) => report::report(a),
+        Command::Compare(a) => report::compare_cmd(a),
         Command::Classifier(c) => classifier::run(c),
         Command::Demo(a) => demo::run(a),
     }

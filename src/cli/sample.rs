@@ -52,6 +52,9 @@ pub struct Args {
     /// Classifier-free guidance weight w: (1 + w)·cond − w·uncond.
     #[arg(long, default_value_t = 0.0)]
     guidance: f64,
+    /// Hybrid runs: sample with the noise head, the velocity head, or their mean.
+    #[arg(long)]
+    head: Option<String>,
     /// Images: also write each sample as its own PNG into this directory.
     #[arg(long)]
     single_pngs: Option<PathBuf>,
@@ -95,6 +98,11 @@ pub fn run(a: Args) -> Result<()> {
         model.labels = Some((0..a.n).map(|i| (i * k / a.n) as i64).collect());
     }
     model.guidance = a.guidance;
+    match (&mut model.hybrid, &a.head) {
+        (Some((head, _)), Some(name)) => *head = crate::hybrid::Head::from_name(name)?,
+        (None, Some(_)) => bail!("--head applies to hybrid runs (train with --method hybrid)"),
+        _ => {}
+    }
     println!(
         "sampling {} from {} ({}) with {}, seed {}",
         a.n,
@@ -133,7 +141,7 @@ pub fn run(a: Args) -> Result<()> {
                 60,
                 crate::plot::bounds(&x),
             )?,
-            Some([_, h, w]) => trajectory_strip(
+            Some([_, h, w]) => grid::trajectory_strip(
                 p,
                 &traj,
                 h,
@@ -144,40 +152,6 @@ pub fn run(a: Args) -> Result<()> {
         println!("wrote {}", p.display());
     }
     Ok(())
-}
-
-/// Rows: up to 8 samples; columns: about 10 snapshots from noise (left) to data (right).
-pub fn trajectory_strip(
-    path: &std::path::Path,
-    traj: &[(f64, Vec<f32>)],
-    h: usize,
-    w: usize,
-    caption: &str,
-) -> Result<()> {
-    let per = h * w;
-    let rows = (traj.first().map_or(0, |t| t.1.len()) / per).min(8);
-    let k = traj.len();
-    let cols: Vec<usize> = (0..10.min(k))
-        .map(|j| j * (k - 1) / (10.min(k) - 1).max(1))
-        .collect();
-    let mut images = Vec::with_capacity(rows * cols.len() * per);
-    for r in 0..rows {
-        for &c in &cols {
-            images.extend(to_unit(&traj[c].1[r * per..(r + 1) * per]));
-        }
-    }
-    grid::write(
-        path,
-        &grid::Grid {
-            images: &images,
-            height: h,
-            width: w,
-            cols: cols.len(),
-            row_labels: None,
-            caption: Some(caption.into()),
-            scale: 2,
-        },
-    )
 }
 
 fn write_images(

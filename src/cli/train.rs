@@ -22,7 +22,7 @@ pub struct Args {
     /// Train for about this many minutes (sets --steps from a short timing run).
     #[arg(long)]
     minutes: Option<f64>,
-    /// diffusion or flow.
+    /// diffusion, flow, or hybrid (noise and velocity heads on one trunk, VP path).
     #[arg(long, default_value = "flow")]
     method: String,
     #[arg(long)]
@@ -93,12 +93,24 @@ pub fn method_from(
                 prediction,
             }
         }
+        "hybrid" => {
+            let path = PathKind::from_name(path).map_err(|e| anyhow::anyhow!("--path: {e}"))?;
+            let path = if path == PathKind::cond_ot() {
+                PathKind::vp()
+            } else {
+                path
+            };
+            Method::Hybrid {
+                path,
+                noise_weight: 0.5,
+            }
+        }
         "flow" => Method::Flow {
             path: PathKind::from_name(path).map_err(|e| anyhow::anyhow!("--path: {e}"))?,
             coupling: Coupling::from_name(coupling)
                 .map_err(|e| anyhow::anyhow!("--coupling: {e}"))?,
         },
-        other => bail!("--method {other:?}: expected diffusion or flow"),
+        other => bail!("--method {other:?}: expected diffusion, flow or hybrid"),
     })
 }
 
@@ -200,6 +212,7 @@ pub fn run(a: Args) -> Result<()> {
         )
     };
     let out = train_with_hook(&cfg, &source, &a.out, opts, &mut hook)?;
+    crate::report::write_run_page(&a.out, cfg.seed)?;
     println!(
         "done: {} steps in {:.1}s ({:.2} steps/s), final loss {:.4}; weights {}",
         out.steps,

@@ -37,7 +37,7 @@ impl Objective for DiffusionObjective {
             Prediction::V => eps.mul(a).sub(x0.mul(s)),
             other => panic!("diffusion cannot be trained to predict {other:?}"),
         };
-        Regression { x, t, target }
+        Regression::single(x, t, target)
     }
 
     fn prediction(&self) -> Prediction {

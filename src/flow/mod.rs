@@ -22,29 +22,64 @@ pub struct FlowObjective {
     pub coupling: Coupling,
 }
 
+/// A batch on a probability path: `x = alpha·x1 + sigma·z` at times `t`, with the pieces
+/// the targets are made of. Shapes `[n, d]`, coefficients `[n, 1]`.
+pub struct PathBatch {
+    pub x: Tensor<2>,
+    pub t: Tensor<2>,
+    pub x1: Tensor<2>,
+    pub z: Tensor<2>,
+    pub d_alpha: Tensor<2>,
+    pub d_sigma: Tensor<2>,
+}
+
+impl PathBatch {
+    /// The conditional velocity `alpha'·x1 + sigma'·z` (Lipman et al. eq. 15).
+    pub fn velocity(&self) -> Tensor<2> {
+        self.x1
+            .clone()
+            .mul(self.d_alpha.clone())
+            .add(self.z.clone().mul(self.d_sigma.clone()))
+    }
+}
+
+/// Draws `tau ~ U[0, 1]` and noise paired with `x1` by `coupling`, and builds [`PathBatch`].
+pub fn path_batch(
+    path: &dyn GaussianPath,
+    coupling: Coupling,
+    x1: Tensor<2>,
+    rng: &mut SeededRng,
+) -> PathBatch {
+    let [n, d] = x1.dims();
+    let device = x1.device();
+    let mut z = rng.normal_vec(n * d);
+    if coupling == Coupling::MinibatchOt {
+        let perm = coupling::ot_permutation(&z, &crate::device::to_vec(x1.clone()), d);
+        z = perm
+            .iter()
+            .flat_map(|&j| z[j * d..(j + 1) * d].to_vec())
+            .collect();
+    }
+    let z = crate::device::tensor2(z, n, d, &device);
+    let taus: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+    let cs: Vec<_> = taus.iter().map(|t| path.coeffs(*t)).collect();
+    let col = |f: &dyn Fn(usize) -> f64| column((0..n).map(f).collect(), &device);
+    let (a, s) = (col(&|i| cs[i].alpha), col(&|i| cs[i].sigma));
+    PathBatch {
+        x: x1.clone().mul(a).add(z.clone().mul(s)),
+        t: col(&|i| taus[i]),
+        x1,
+        z,
+        d_alpha: col(&|i| cs[i].d_alpha),
+        d_sigma: col(&|i| cs[i].d_sigma),
+    }
+}
+
 impl Objective for FlowObjective {
     fn batch(&self, x1: Tensor<2>, rng: &mut SeededRng) -> Regression {
-        let [n, d] = x1.dims();
-        let device = x1.device();
-        let mut z = rng.normal_vec(n * d);
-        if self.coupling == Coupling::MinibatchOt {
-            let perm = coupling::ot_permutation(&z, &crate::device::to_vec(x1.clone()), d);
-            z = perm
-                .iter()
-                .flat_map(|&j| z[j * d..(j + 1) * d].to_vec())
-                .collect();
-        }
-        let z = crate::device::tensor2(z, n, d, &device);
-        let taus: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
-        let cs: Vec<_> = taus.iter().map(|t| self.path.coeffs(*t)).collect();
-        let col = |f: &dyn Fn(usize) -> f64| column((0..n).map(f).collect(), &device);
-        let (a, s) = (col(&|i| cs[i].alpha), col(&|i| cs[i].sigma));
-        let (da, ds) = (col(&|i| cs[i].d_alpha), col(&|i| cs[i].d_sigma));
-        Regression {
-            x: x1.clone().mul(a).add(z.clone().mul(s)),
-            t: col(&|i| taus[i]),
-            target: x1.mul(da).add(z.mul(ds)),
-        }
+        let b = path_batch(self.path.as_ref(), self.coupling, x1, rng);
+        let target = b.velocity();
+        Regression::single(b.x, b.t, target)
     }
 
     fn prediction(&self) -> Prediction {

@@ -49,6 +49,8 @@ pub struct NetModel {
     /// One label per generated row; `None` samples unconditionally.
     pub labels: Option<Vec<i64>>,
     pub guidance: f64,
+    /// For a two-headed hybrid: which head(s) to sample with, on which path.
+    pub hybrid: Option<(crate::hybrid::Head, crate::path::PathKind)>,
 }
 
 impl NetModel {
@@ -58,18 +60,12 @@ impl NetModel {
             prediction,
             labels: None,
             guidance: 0.0,
+            hybrid: None,
         }
     }
-}
 
-impl Model for NetModel {
-    fn dim(&self) -> usize {
-        self.net.dim()
-    }
-    fn prediction(&self) -> Prediction {
-        self.prediction
-    }
-    fn predict(&self, x: Tensor<2>, tau: f64) -> Tensor<2> {
+    /// The network's output (all heads), with classifier-free guidance applied.
+    fn raw_output(&self, x: Tensor<2>, tau: f64) -> Tensor<2> {
         let n = x.dims()[0];
         let device = x.device();
         let t = Tensor::full([n, 1], tau as f32, &device);
@@ -92,6 +88,22 @@ impl Model for NetModel {
         let (c, u) = (out.clone().slice([0..n, 0..d]), out.slice([n..2 * n, 0..d]));
         c.mul_scalar(1.0 + self.guidance)
             .sub(u.mul_scalar(self.guidance))
+    }
+}
+
+impl Model for NetModel {
+    fn dim(&self) -> usize {
+        self.net.dim()
+    }
+    fn prediction(&self) -> Prediction {
+        self.prediction
+    }
+    fn predict(&self, x: Tensor<2>, tau: f64) -> Tensor<2> {
+        let out = self.raw_output(x.clone(), tau);
+        match self.hybrid {
+            Some((head, path)) => head.velocity(out, x, path, tau),
+            None => out,
+        }
     }
     fn device(&self) -> Device {
         self.net.devices()[0].clone()

@@ -38,6 +38,13 @@ pub struct UNetConfig {
     /// Number of classes for conditioning (`None`: unconditional). Index `num_classes` is the
     /// learned null class.
     pub num_classes: Option<usize>,
+    /// Output heads (each `channels` wide); 2 for the hybrid.
+    #[serde(default = "one")]
+    pub heads: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl UNetConfig {
@@ -54,6 +61,7 @@ impl UNetConfig {
             dropout: 0.1,
             groups: 8,
             num_classes,
+            heads: 1,
         }
     }
 
@@ -131,7 +139,7 @@ impl UNetConfig {
             mid2: res(top, top),
             up,
             out_norm: GroupNormConfig::new(self.groups, self.base * self.mults[0]).init(device),
-            output: conv3(self.base * self.mults[0], self.channels),
+            output: conv3(self.base * self.mults[0], self.channels * self.heads),
             shape: [self.channels, self.height, self.width],
             base: self.base,
             null_class: self.num_classes.unwrap_or(0),
@@ -282,7 +290,9 @@ impl UNet {
             }
         }
         let out = self.output.forward(silu(self.out_norm.forward(x)));
-        out.reshape([n, d])
+        // [n, heads·c, h, w] → [n, heads·d]: head-major blocks of d columns.
+        let heads = out.dims()[1] / c;
+        out.reshape([n, heads * d])
     }
 }
 

@@ -33,10 +33,14 @@ pub struct TrainConfig {
 impl TrainConfig {
     /// Defaults that train a good 2-D model in about a minute on two CPU cores.
     pub fn points(data: DataSpec, method: Method, dim: usize) -> Self {
+        let heads = method.heads();
         Self {
             data,
             method,
-            model: NetworkConfig::Mlp(MlpConfig::new(dim)),
+            model: NetworkConfig::Mlp(MlpConfig {
+                outputs: dim * heads,
+                ..MlpConfig::new(dim)
+            }),
             steps: 6000,
             batch_size: 512,
             lr: 2e-3,
@@ -54,10 +58,14 @@ impl TrainConfig {
 
     /// Defaults for MNIST with the default U-Net (class-conditional when `conditional`).
     pub fn images(data: DataSpec, method: Method, conditional: bool) -> Self {
+        let heads = method.heads();
         Self {
             data,
             method,
-            model: NetworkConfig::UNet(UNetConfig::mnist(conditional.then_some(10))),
+            model: NetworkConfig::UNet(UNetConfig {
+                heads,
+                ..UNetConfig::mnist(conditional.then_some(10))
+            }),
             steps: 2000,
             batch_size: 64,
             lr: 1e-3,

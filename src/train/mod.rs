@@ -58,7 +58,11 @@ impl RunDir {
     pub fn load_model(&self, device: &Device) -> Result<(TrainConfig, NetModel)> {
         let cfg = self.load_config()?;
         let net = checkpoint::load_weights(cfg.model.init(device), &self.weights())?;
-        Ok((cfg.clone(), NetModel::new(net, cfg.method.prediction())))
+        let mut model = NetModel::new(net, cfg.method.prediction());
+        if let crate::method::Method::Hybrid { path, .. } = &cfg.method {
+            model.hybrid = Some((crate::hybrid::Head::Mean, *path));
+        }
+        Ok((cfg, model))
     }
 }
 
@@ -129,8 +133,8 @@ fn regression_loss(
     };
     let x1 = crate::device::tensor2(x1, cfg.batch_size, d, device);
     let batch = objective.batch(x1, rng);
-    let pred = model.forward(batch.x, batch.t, labels);
-    pred.sub(batch.target).square().mean()
+    let pred = model.forward(batch.x.clone(), batch.t.clone(), labels);
+    batch.loss(pred)
 }
 
 /// Steps that fit `minutes` of training at the speed of a few timed steps on this machine.

@@ -5,11 +5,47 @@ use crate::rng::SeededRng;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// One regression batch: the network sees `(x, t)` and is trained towards `target`.
-/// Shapes: `x, target: [n, d]`, `t: [n, 1]` flow times.
+/// Shapes: `x: [n, d]`, `t: [n, 1]` flow times, `target: [n, heads·d]` — one block of `d`
+/// columns per output head, weighted by `head_weights` in the loss.
 pub struct Regression {
     pub x: Tensor<2>,
     pub t: Tensor<2>,
     pub target: Tensor<2>,
+    pub head_weights: Vec<f64>,
+}
+
+impl Regression {
+    /// A single-head regression.
+    pub fn single(x: Tensor<2>, t: Tensor<2>, target: Tensor<2>) -> Self {
+        Self {
+            x,
+            t,
+            target,
+            head_weights: vec![1.0],
+        }
+    }
+
+    /// `Σ_k w_k · mean((pred_k − target_k)²)` over the heads.
+    pub fn loss(&self, pred: Tensor<2>) -> Tensor<1> {
+        let [n, d] = self.x.dims();
+        if self.head_weights.len() == 1 {
+            return pred.sub(self.target.clone()).square().mean();
+        }
+        let diff = pred.sub(self.target.clone()).square();
+        let mut total: Option<Tensor<1>> = None;
+        for (k, w) in self.head_weights.iter().enumerate() {
+            let term = diff
+                .clone()
+                .slice([0..n, k * d..(k + 1) * d])
+                .mean()
+                .mul_scalar(*w);
+            total = Some(match total {
+                Some(t) => t.add(term),
+                None => term,
+            });
+        }
+        total.expect("at least one head")
+    }
 }
 
 /// A training objective: turns clean data into a regression batch.

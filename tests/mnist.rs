@@ -189,10 +189,29 @@ fn cli_trains_samples_images_and_draws_strips() {
         p(&npy),
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("classes 0..9"));
-    let out = flowdiff(&["nll", "--run", p(&run), "--samples", p(&npy), "--rtol", "1e-3", "--atol", "1e-3"]);
+    let out = flowdiff(&[
+        "nll",
+        "--run",
+        p(&run),
+        "--samples",
+        p(&npy),
+        "--rtol",
+        "1e-3",
+        "--atol",
+        "1e-3",
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("bits/dim on [0, 256)") && text.contains("Hutchinson"), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let out = flowdiff(&["forward", "--data", "mnist",
+    assert!(
+        out.status.success()
+            && text.contains("bits/dim on [0, 256)")
+            && text.contains("Hutchinson"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = flowdiff(&[
+        "forward",
+        "--data",
+        "mnist",
         "--data-dir",
         p(&mnist),
         "--out",

@@ -70,19 +70,48 @@ pub fn run(a: Args) -> Result<()> {
     // Images arrive in [0, 1]: dequantise uniformly within each of the 256 levels (Theis et al.
     // 2016) and map to the model's [-1, 1].
     let values: Vec<f32> = if image {
-        points.values.iter().map(|v| ((v * 255.0).round() + rng.uniform() as f32) / 256.0 * 2.0 - 1.0).collect()
+        points
+            .values
+            .iter()
+            .map(|v| ((v * 255.0).round() + rng.uniform() as f32) / 256.0 * 2.0 - 1.0)
+            .collect()
     } else {
         points.values
     };
     let x = crate::device::tensor2(values, points.rows, points.cols, &device);
-    println!("scoring {} {} under {} ({}), {method:?} divergence, seed {}", points.rows, if image { "images" } else { "points" }, a.run.display(), cfg.method.name(), a.seed);
-    let lik = log_likelihood(&model, cfg.method.path().as_ref(), x, tau_data, method, &SolveOptions::adaptive(solver, a.rtol, a.atol), &mut rng)?;
+    println!(
+        "scoring {} {} under {} ({}), {method:?} divergence, seed {}",
+        points.rows,
+        if image { "images" } else { "points" },
+        a.run.display(),
+        cfg.method.name(),
+        a.seed
+    );
+    let lik = log_likelihood(
+        &model,
+        cfg.method.path().as_ref(),
+        x,
+        tau_data,
+        method,
+        &SolveOptions::adaptive(solver, a.rtol, a.atol),
+        &mut rng,
+    )?;
     if image {
         // log p over [0, 256)^d = log p_model + d·log(2/256) (the Jacobian of the scaling).
         let nats = lik.nats_per_dim() - (2.0f64 / 256.0).ln();
-        println!("NLL {:.4} bits/dim on [0, 256) with uniform dequantisation ({:.4} nats/dim in model space), {} NFE", nats / std::f64::consts::LN_2, lik.nats_per_dim(), lik.nfe);
+        println!(
+            "NLL {:.4} bits/dim on [0, 256) with uniform dequantisation ({:.4} nats/dim in model space), {} NFE",
+            nats / std::f64::consts::LN_2,
+            lik.nats_per_dim(),
+            lik.nfe
+        );
     } else {
-        println!("NLL {:.4} nats/dim ({:.4} bits/dim), {} NFE", lik.nats_per_dim(), lik.bits_per_dim(), lik.nfe);
+        println!(
+            "NLL {:.4} nats/dim ({:.4} bits/dim), {} NFE",
+            lik.nats_per_dim(),
+            lik.bits_per_dim(),
+            lik.nfe
+        );
     }
     Ok(())
 }

@@ -38,49 +38,34 @@ fn name(run: &std::path::Path) -> String {
     )
 }
 
+/// Appends a section per run (pictures drawn into `out`) and writes `out/index.html`.
+fn write_page(runs: &[PathBuf], out: &std::path::Path, seed: u64, title: &str, mut body: String) -> Result<()> {
+    for run in runs {
+        body.push_str(&format!("<h2>{}</h2>", html::esc(&name(run))));
+        body.push_str(&run_section(run, out, &format!("{}-", name(run)), seed)?);
+    }
+    let path = out.join("index.html");
+    crate::io::write_atomic(&path, html::page(title, &body).as_bytes())?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 pub fn report(a: ReportArgs) -> Result<()> {
     if a.runs.is_empty() {
         bail!("give at least one run directory");
     }
-    let mut body = String::new();
-    for run in &a.runs {
-        body.push_str(&format!("<h2>{}</h2>", html::esc(&name(run))));
-        body.push_str(&run_section(
-            run,
-            &a.out,
-            &format!("{}-", name(run)),
-            a.seed,
-        )?);
-    }
-    let path = a.out.join("index.html");
-    crate::io::write_atomic(&path, html::page("flowdiff report", &body).as_bytes())?;
-    println!("wrote {}", path.display());
-    Ok(())
+    write_page(&a.runs, &a.out, a.seed, "flowdiff report", String::new())
 }
 
 pub fn compare_cmd(a: CompareArgs) -> Result<()> {
     if a.runs.len() < 2 {
         bail!("compare needs at least two run directories");
     }
-    let (entries, mut body) = compare(&a.runs, &a.out, &a.nfe, a.n, a.seed)?;
-    for run in &a.runs {
-        body.push_str(&format!("<h2>{}</h2>", html::esc(&name(run))));
-        body.push_str(&run_section(
-            run,
-            &a.out,
-            &format!("{}-", name(run)),
-            a.seed,
-        )?);
-    }
-    let path = a.out.join("index.html");
-    crate::io::write_atomic(
-        &path,
-        html::page("flowdiff: side by side", &body).as_bytes(),
-    )?;
+    let (entries, body) = compare(&a.runs, &a.out, &a.nfe, a.n, a.seed)?;
+    write_page(&a.runs, &a.out, a.seed, "flowdiff: side by side", body)?;
     crate::io::write_json(&a.out.join("compare.json"), &entries)?;
     for s in crate::report::compare::summarize(&entries, a.n) {
         println!("{s}");
     }
-    println!("wrote {}", path.display());
     Ok(())
 }

@@ -27,17 +27,12 @@ fn shift(img: &[f32], dx: i64, dy: i64) -> Vec<f32> {
 /// Accuracy of `clf` on a labelled set.
 pub fn accuracy(clf: &Classifier, set: &ImageSet, device: &Device) -> f64 {
     let (_, probs) = crate::image_metrics::embed(clf, &set.values.values, device);
+    let predicted = crate::image_metrics::predicted_classes(&probs);
     let correct = set
         .labels
         .iter()
-        .enumerate()
-        .filter(|(i, l)| {
-            let row = &probs[i * 10..(i + 1) * 10];
-            (0..10)
-                .max_by(|&a, &b| row[a].partial_cmp(&row[b]).unwrap())
-                .unwrap()
-                == **l as usize
-        })
+        .zip(&predicted)
+        .filter(|(l, p)| **l as usize == **p)
         .count();
     correct as f64 / set.labels.len() as f64
 }

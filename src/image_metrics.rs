@@ -84,16 +84,20 @@ pub fn inception_score(probs: &[f64]) -> f64 {
     kl.exp()
 }
 
+/// The most probable class of each row of 10 class probabilities.
+pub fn predicted_classes(probs: &[f64]) -> Vec<usize> {
+    probs
+        .chunks(10)
+        .map(|row| (0..10).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap())
+        .collect()
+}
+
 /// The share of samples the classifier assigns to each class.
 pub fn class_histogram(probs: &[f64]) -> [f64; 10] {
-    let n = probs.len() / 10;
+    let classes = predicted_classes(probs);
     let mut h = [0.0; 10];
-    for i in 0..n {
-        let row = &probs[i * 10..(i + 1) * 10];
-        let c = (0..10)
-            .max_by(|&a, &b| row[a].partial_cmp(&row[b]).unwrap())
-            .unwrap();
-        h[c] += 1.0 / n as f64;
+    for c in &classes {
+        h[*c] += 1.0 / classes.len() as f64;
     }
     h
 }

@@ -135,13 +135,22 @@ fn run_images(a: &Args, samples: &crate::io::Array2, reference: &std::path::Path
         Some(spec) => {
             let expected: Vec<usize> = match spec {
                 "per-class" => (0..samples.rows).map(|i| i * 10 / samples.rows).collect(),
-                k => vec![k.parse::<usize>().ok().filter(|k| *k < 10).ok_or_else(|| anyhow::anyhow!("--expect-classes {k:?}: expected per-class or a digit 0-9"))?; samples.rows],
+                k => vec![
+                    k.parse::<usize>().ok().filter(|k| *k < 10).ok_or_else(
+                        || anyhow::anyhow!(
+                            "--expect-classes {k:?}: expected per-class or a digit 0-9"
+                        )
+                    )?;
+                    samples.rows
+                ],
             };
             let (_, probs) = crate::image_metrics::embed(&clf, &to_model(&samples.values), &device);
-            let hits = expected.iter().enumerate().filter(|(i, c)| {
-                let row = &probs[i * 10..(i + 1) * 10];
-                (0..10).max_by(|&x, &y| row[x].partial_cmp(&row[y]).unwrap()).unwrap() == **c
-            }).count();
+            let predicted = crate::image_metrics::predicted_classes(&probs);
+            let hits = expected
+                .iter()
+                .zip(&predicted)
+                .filter(|(e, p)| e == p)
+                .count();
             Some(hits as f64 / samples.rows as f64)
         }
     };
@@ -149,9 +158,17 @@ fn run_images(a: &Args, samples: &crate::io::Array2, reference: &std::path::Path
         println!("{}", serde_json::to_string_pretty(&(r, agreement))?);
         return Ok(());
     }
-    println!("{} samples vs {} ({} digits); floor: {n} real training digits", r.n, reference.display(), refs.count);
+    println!(
+        "{} samples vs {} ({} digits); floor: {n} real training digits",
+        r.n,
+        reference.display(),
+        refs.count
+    );
     if let Some(g) = agreement {
-        println!("classifier agrees with the asked class on {:.1}% of samples", 100.0 * g);
+        println!(
+            "classifier agrees with the asked class on {:.1}% of samples",
+            100.0 * g
+        );
     }
     println!(
         "FID (classifier features) {:.3}   floor {:.3}   ratio {:.2}x",

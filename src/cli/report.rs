@@ -39,7 +39,13 @@ fn name(run: &std::path::Path) -> String {
 }
 
 /// Appends a section per run (pictures drawn into `out`) and writes `out/index.html`.
-fn write_page(runs: &[PathBuf], out: &std::path::Path, seed: u64, title: &str, mut body: String) -> Result<()> {
+fn write_page(
+    runs: &[PathBuf],
+    out: &std::path::Path,
+    seed: u64,
+    title: &str,
+    mut body: String,
+) -> Result<()> {
     for run in runs {
         body.push_str(&format!("<h2>{}</h2>", html::esc(&name(run))));
         body.push_str(&run_section(run, out, &format!("{}-", name(run)), seed)?);

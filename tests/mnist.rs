@@ -208,6 +208,29 @@ fn cli_trains_samples_images_and_draws_strips() {
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A two-headed hybrid U-Net trains and draws its preview grid.
+    let hybrid = dir.path().join("hybrid");
+    let out = flowdiff(&[
+        "train",
+        "--data",
+        "mnist",
+        "--data-dir",
+        p(&mnist),
+        "--method",
+        "hybrid",
+        "--steps",
+        "1",
+        "--batch-size",
+        "4",
+        "--out",
+        p(&hybrid),
+        "--quiet",
+    ]);
+    assert!(
+        out.status.success() && hybrid.join("samples/step-000001.png").exists(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = flowdiff(&[
         "forward",
         "--data",

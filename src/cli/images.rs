@@ -31,7 +31,7 @@ pub fn sample_grid(
     let Some([_, h, w]) = cfg.image_shape() else {
         bail!("sample grids are for image models")
     };
-    let mut model = NetModel::new(net, method.prediction());
+    let mut model = NetModel::for_method(net, method);
     let (n, row_labels) = match cfg.num_classes() {
         Some(k) => {
             model.labels = Some(class_labels(k, per_row));

@@ -64,6 +64,16 @@ impl NetModel {
         }
     }
 
+    /// The sampling model of a network trained by `method` (a hybrid samples with the mean
+    /// of its two heads).
+    pub fn for_method(net: Network, method: &crate::method::Method) -> Self {
+        let mut model = Self::new(net, method.prediction());
+        if let crate::method::Method::Hybrid { path, .. } = method {
+            model.hybrid = Some((crate::hybrid::Head::Mean, *path));
+        }
+        model
+    }
+
     /// The network's output (all heads), with classifier-free guidance applied.
     fn raw_output(&self, x: Tensor<2>, tau: f64) -> Tensor<2> {
         let n = x.dims()[0];

@@ -58,10 +58,7 @@ impl RunDir {
     pub fn load_model(&self, device: &Device) -> Result<(TrainConfig, NetModel)> {
         let cfg = self.load_config()?;
         let net = checkpoint::load_weights(cfg.model.init(device), &self.weights())?;
-        let mut model = NetModel::new(net, cfg.method.prediction());
-        if let crate::method::Method::Hybrid { path, .. } = &cfg.method {
-            model.hybrid = Some((crate::hybrid::Head::Mean, *path));
-        }
+        let model = NetModel::for_method(net, &cfg.method);
         Ok((cfg, model))
     }
 }

@@ -91,7 +91,10 @@ pub fn compare(
             |s| s.to_string_lossy().to_string(),
         );
         for &k in nfe {
-            for s in samplers(&cfg.method, k) {
+            let set = samplers(&cfg.method, k);
+            // The side-by-side panel shows each run's second sampler (its standard one).
+            let shown = set.get(1).map(|s| s.family());
+            for s in set {
                 s.run(&cfg.method, &model, 64, &mut SeededRng::new(seed), false)?; // warm-up
                 let t = std::time::Instant::now();
                 let sol = s.run(
@@ -104,7 +107,7 @@ pub fn compare(
                 let x = crate::device::to_vec(sol.x);
                 let seconds = t.elapsed().as_secs_f64();
                 let ratio = evaluate(&x, &refs, 2, 500).sliced_w2.ratio;
-                if k == mid && s.family() == samplers(&cfg.method, k)[1].family() {
+                if k == mid && Some(s.family()) == shown {
                     panels.push((format!("{name}: {} ({} NFE)", s.label(), sol.nfe), x));
                 }
                 entries.push(Entry {

@@ -4,15 +4,89 @@
 use anyhow::{Result, bail};
 use burn::tensor::Device;
 
-/// The inference device for `name` (`cpu` is burn's pure-Rust `flex` backend).
-pub fn by_name(name: &str) -> Result<Device> {
-    match name {
-        "cpu" | "flex" => Ok(Device::flex()),
-        other => bail!(
-            "--device {other:?} is not available in this build (known: cpu); \
-             GPU backends are enabled by cargo features"
-        ),
+/// A device chosen by name, with what the benchmarks report about it.
+#[derive(Clone, Debug)]
+pub struct Selected {
+    pub device: Device,
+    /// burn backend: `flex`, `tch` or `wgpu`.
+    pub backend: &'static str,
+    /// `cpu` or `gpu`.
+    pub kind: &'static str,
+}
+
+impl Selected {
+    /// Threads of the backend's CPU pool (`None` on a GPU).
+    pub fn threads(&self) -> Option<usize> {
+        match (self.backend, self.kind) {
+            ("flex", _) => Some(rayon::current_num_threads()),
+            #[cfg(feature = "tch")]
+            ("tch", "cpu") => Some(tch::get_num_threads() as usize),
+            _ => None,
+        }
     }
+
+    /// Sets the size of the backend's CPU thread pool (before its first use, for `flex`).
+    pub fn set_threads(&self, n: usize) -> Result<()> {
+        match self.backend {
+            "flex" => rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build_global()
+                .map_err(|e| anyhow::anyhow!("setting {n} threads: {e}")),
+            #[cfg(feature = "tch")]
+            "tch" => {
+                tch::set_num_threads(n as i32);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Device names this build knows, for `--device`.
+pub const NAMES: &[&str] = &[
+    "cpu",
+    #[cfg(feature = "tch")]
+    "tch",
+    #[cfg(feature = "tch")]
+    "tch-cuda",
+    #[cfg(feature = "wgpu")]
+    "wgpu",
+];
+
+/// The device called `name`: `cpu` (alias `flex`, burn's pure-Rust backend, always built);
+/// `tch` / `libtorch` (LibTorch on the CPU) and `tch-cuda` with the `tch` feature; `wgpu` (the
+/// default GPU adapter) with the `wgpu` feature.
+pub fn select(name: &str) -> Result<Selected> {
+    let (device, backend, kind) = match name {
+        "cpu" | "flex" => (Device::flex(), "flex", "cpu"),
+        #[cfg(feature = "tch")]
+        #[allow(deprecated)] // burn 0.22 deprecates burn-tch, but keeps it working
+        "tch" | "libtorch" => (Device::libtorch(), "tch", "cpu"),
+        #[cfg(feature = "tch")]
+        #[allow(deprecated)]
+        "tch-cuda" | "libtorch-cuda" => (Device::libtorch_cuda(0), "tch", "gpu"),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => (
+            Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+            "wgpu",
+            "gpu",
+        ),
+        other => bail!(
+            "--device {other:?} is not available in this build (known: {}); the GPU and \
+             LibTorch backends are enabled by cargo features (tch, wgpu)",
+            NAMES.join(", ")
+        ),
+    };
+    Ok(Selected {
+        device,
+        backend,
+        kind,
+    })
+}
+
+/// The device called `name` (see [`select`]).
+pub fn by_name(name: &str) -> Result<Device> {
+    select(name).map(|s| s.device)
 }
 
 /// The default inference device (CPU, `flex`).

@@ -24,12 +24,14 @@
 //! reshapes internally. Times are scalars (`f64`) when all rows share one time (sampling),
 //! and `[n, 1]` tensors when each row has its own (training).
 
+pub mod chem;
 pub mod classify;
 pub mod cli;
 pub mod convert;
 pub mod data;
 pub mod device;
 pub mod diffusion;
+pub mod discrete;
 pub mod flow;
 pub mod grid;
 pub mod hybrid;
@@ -39,6 +41,7 @@ pub mod likelihood;
 pub mod method;
 pub mod metrics;
 pub mod models;
+pub mod molecules;
 pub mod path;
 pub mod plot;
 pub mod report;
@@ -47,6 +50,7 @@ pub mod sampling;
 pub mod schedule;
 pub mod solver;
 pub mod train;
+pub mod workload;
 
 #[cfg(test)]
 pub(crate) mod testing;

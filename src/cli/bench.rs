@@ -1,4 +1,5 @@
-//! `flowdiff bench`: quality and wall time per NFE for every applicable sampler.
+//! `flowdiff bench`: quality and wall time per NFE for every applicable sampler; or, with
+//! `--workload NAME`, one fixed performance workload (see [`crate::workload`]).
 
 use crate::data::PointSource;
 use crate::io::write_json;
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A trained run to benchmark.
-    #[arg(long, conflicts_with = "exact")]
+    #[arg(long, conflicts_with_all = ["exact", "workload"])]
     run: Option<PathBuf>,
     /// Or a closed-form model: gaussian or eight-gaussians (with --method).
     #[arg(long)]
@@ -38,9 +39,58 @@ pub struct Args {
     /// Output directory for bench.png (and bench.json with --json); default RUN/bench.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Also write the table as JSON.
+    /// Also write the table as JSON (with --workload: print one JSON object instead of a line).
     #[arg(long)]
     json: bool,
+    /// Or time a fixed workload: mlp-train, mlp-sample, unet-small-train, unet-small-forward,
+    /// unet-train, unet-forward (graph-train: not yet available).
+    #[arg(long, conflicts_with = "exact")]
+    workload: Option<String>,
+    /// With --workload: timed repeats (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    /// With --workload: untimed warm-up repeats.
+    #[arg(long, default_value_t = 1)]
+    warmup: usize,
+    /// With --workload: iterations per repeat (default: the workload's own).
+    #[arg(long)]
+    iters: Option<usize>,
+    /// With --workload: cpu (burn's flex), tch (LibTorch, feature `tch`), tch-cuda, wgpu
+    /// (feature `wgpu`).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// With --workload: CPU threads of the backend (default: the backend's own choice).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+fn workload(a: &Args, name: &str) -> Result<()> {
+    let selected = crate::device::select(&a.device)?;
+    if let Some(n) = a.threads {
+        selected.set_threads(n)?;
+    }
+    let opts = crate::workload::Options {
+        repeats: a.repeats,
+        warmup: a.warmup,
+        iters: a.iters,
+    };
+    let r = crate::workload::run(name, &selected, &opts)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&r)?);
+    } else {
+        println!(
+            "{} on {} ({}): {:.1} {} (median of {}), {} parameters, batch {}",
+            r.workload,
+            r.backend,
+            r.device,
+            r.per_second,
+            r.unit,
+            r.repeats.len(),
+            r.params,
+            r.batch
+        );
+    }
+    Ok(())
 }
 
 #[derive(Serialize, Clone)]
@@ -69,6 +119,9 @@ fn exact_model(name: &str, method: &Method) -> Result<(GaussianMixture, ExactMod
 }
 
 pub fn run(a: Args) -> Result<()> {
+    if let Some(name) = &a.workload {
+        return workload(&a, name);
+    }
     let device = crate::device::default();
     let (method, model, mut draw, out): (
         Method,

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 /// Where `--download` fetches MNIST from by default (the mirror torchvision uses).
 pub const MNIST_URL: &str = "https://ossci-datasets.s3.amazonaws.com/mnist/";
 
+/// Where `--download` fetches QM9 from by default: DeepChem's MoleculeNet copy
+/// (`mol_id,smiles,A,B,C,mu,…`).
+pub const QM9_URL: &str = "https://deepchemdata.s3-us-west-1.amazonaws.com/datasets/qm9.csv";
+
 /// The four MNIST files.
 pub const MNIST_FILES: [&str; 4] = [
     "train-images-idx3-ubyte.gz",
@@ -17,8 +21,8 @@ pub const MNIST_FILES: [&str; 4] = [
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Data set: moons, circles, eight-gaussians, checkerboard, swiss-roll, two-spirals, or
-    /// mnist (with --download DIR).
+    /// Data set: moons, circles, eight-gaussians, checkerboard, swiss-roll, two-spirals,
+    /// mnist or qm9 (with --download DIR).
     #[arg(long)]
     name: String,
     /// Number of points.
@@ -29,12 +33,13 @@ pub struct Args {
     /// Output file (.npy or .csv).
     #[arg(long, required_unless_present = "download")]
     out: Option<PathBuf>,
-    /// mnist: fetch the four IDX files into this directory.
+    /// mnist: fetch the four IDX files into this directory; qm9: fetch the SMILES table.
     #[arg(long)]
     download: Option<PathBuf>,
-    /// Base URL to fetch from.
-    #[arg(long, default_value = MNIST_URL)]
-    url: String,
+    /// mnist: base URL of the four files (default: the torchvision mirror); qm9: URL of a
+    /// CSV with a `smiles` column (default: DeepChem's qm9.csv).
+    #[arg(long)]
+    url: Option<String>,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -42,9 +47,15 @@ pub fn run(a: Args) -> Result<()> {
         let Some(dir) = &a.download else {
             bail!("--name mnist: give --download DIR (or train with --data mnist --data-dir DIR)")
         };
-        return download_mnist(&a.url, dir);
+        return download_mnist(a.url.as_deref().unwrap_or(MNIST_URL), dir);
     }
-    let toy = Toy::from_name(&a.name).map_err(|e| anyhow::anyhow!("--name: {e}, or mnist"))?;
+    if a.name == "qm9" {
+        let Some(dir) = &a.download else {
+            bail!("--name qm9: give --download DIR (a directory for the SMILES table)")
+        };
+        return download_qm9(a.url.as_deref().unwrap_or(QM9_URL), dir);
+    }
+    let toy = Toy::from_name(&a.name).map_err(|e| anyhow::anyhow!("--name: {e}, mnist, or qm9"))?;
     let out = a.out.context("--out is required")?;
     println!("seed {}", a.seed);
     let pts = toy.sample(a.n, &mut SeededRng::new(a.seed));
@@ -87,5 +98,37 @@ pub fn download_mnist(base: &str, dir: &Path) -> Result<()> {
         write_atomic(&path, &bytes)?;
         println!("{name}: {count} records -> {}", path.display());
     }
+    Ok(())
+}
+
+/// Fetches a QM9 SMILES table (a CSV, plain or gzip, with a `smiles` column) from `url`,
+/// checks that every row reads as a molecule, and saves it atomically as `dir/qm9.csv`
+/// (`qm9.csv.gz` when gzip), where [`crate::chem::qm9::load`] finds it.
+pub fn download_qm9(url: &str, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let bytes = ureq::get(url)
+        .call()
+        .and_then(|r| r.into_body().with_config().limit(200 << 20).read_to_vec())
+        .with_context(|| {
+            format!(
+                "fetching {url} failed; without a network, put qm9_smiles.csv.gz (index,smiles) or qm9.csv (a CSV with a smiles column) into {} by hand",
+                dir.display()
+            )
+        })?;
+    let name = if bytes.starts_with(&[0x1f, 0x8b]) {
+        "qm9.csv.gz"
+    } else {
+        "qm9.csv"
+    };
+    let tmp = dir.join(format!(".{name}.check{}", std::process::id()));
+    std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    let checked = crate::chem::qm9::load_file(&tmp);
+    let _ = std::fs::remove_file(&tmp);
+    let mols = checked.with_context(|| {
+        format!("{url} does not read as a QM9 SMILES table (the reader takes Kekulé SMILES only)")
+    })?;
+    let path = dir.join(name);
+    write_atomic(&path, &bytes)?;
+    println!("{name}: {} molecules -> {}", mols.len(), path.display());
     Ok(())
 }

@@ -28,12 +28,18 @@ pub struct Args {
     /// Seed of the fresh reference draws.
     #[arg(long, default_value_t = 12345)]
     seed: u64,
+    /// Molecules (`--data qm9`): directory of the QM9 files (default data/qm9).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(a: Args) -> Result<()> {
+    if a.data.as_deref() == Some("qm9") {
+        return super::molecules::eval(&a.samples, a.data_dir.as_deref(), a.json);
+    }
     let samples = read_array(&a.samples)?;
     if let Some(reference) = &a.reference {
         return run_images(&a, &samples, reference);

@@ -7,6 +7,8 @@ mod demo;
 mod eval;
 mod forward;
 mod images;
+mod molecules;
+pub use molecules::method_name as molecule_method_name;
 mod nll;
 mod report;
 mod sample;

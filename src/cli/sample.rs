@@ -25,6 +25,9 @@ pub struct Args {
     /// DDPM reverse variance: small (posterior, beta-tilde) or large (beta).
     #[arg(long, default_value = "small")]
     variance: String,
+    /// Molecules: sampler steps (default: the run's `sample_steps`).
+    #[arg(long)]
+    steps: Option<usize>,
     /// Number of function evaluations (fixed-step solvers, DDPM/DDIM steps).
     #[arg(long)]
     nfe: Option<usize>,
@@ -61,6 +64,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
+    if crate::discrete::train::config_path(&a.run).exists() {
+        return super::molecules::sample(&a.run, a.n, a.steps.or(a.nfe), a.seed, &a.out);
+    }
     let device = crate::device::default();
     let (cfg, mut model) = RunDir(a.run.clone()).load_model(&device)?;
     let mut sampler = Sampler::parse(

@@ -33,7 +33,8 @@ pub struct Args {
     batch_size: Option<usize>,
     #[arg(long)]
     lr: Option<f64>,
-    /// Hidden width and depth of the MLP.
+    /// Hidden width and depth of the MLP (molecules: the graph transformer's node width and
+    /// layers).
     #[arg(long)]
     width: Option<usize>,
     #[arg(long)]
@@ -41,9 +42,13 @@ pub struct Args {
     /// Diffusion: noise schedule (linear, cosine, sigmoid).
     #[arg(long, default_value = "linear")]
     schedule: String,
-    /// Diffusion: number of timesteps T.
-    #[arg(long, default_value_t = 1000)]
-    timesteps: usize,
+    /// Diffusion: number of timesteps T (default 1000; 500 for molecules, as DiGress).
+    #[arg(long)]
+    timesteps: Option<usize>,
+    /// Molecules: the prior of the discrete path (marginal, uniform, mask; default marginal
+    /// for diffusion, mask for flow).
+    #[arg(long)]
+    prior: Option<String>,
     /// Diffusion: what the network predicts (eps, v, x0).
     #[arg(long, default_value = "eps")]
     prediction: String,
@@ -115,6 +120,25 @@ pub fn method_from(
 }
 
 pub fn run(a: Args) -> Result<()> {
+    let graph_run = a.resume && crate::discrete::train::config_path(&a.out).exists();
+    if a.data.as_deref() == Some("qm9") || graph_run {
+        return super::molecules::train(super::molecules::TrainRequest {
+            data_dir: a.data_dir,
+            method: a.method,
+            prior: a.prior,
+            timesteps: a.timesteps.unwrap_or(500),
+            steps: a.steps,
+            minutes: a.minutes,
+            seed: a.seed,
+            batch_size: a.batch_size,
+            lr: a.lr,
+            width: a.width,
+            depth: a.depth,
+            out: a.out,
+            resume: a.resume,
+            quiet: a.quiet,
+        });
+    }
     let run = RunDir(a.out.clone());
     let mut cfg = if a.resume {
         let mut cfg = run.load_config()?;
@@ -134,7 +158,7 @@ pub fn run(a: Args) -> Result<()> {
         let method = method_from(
             &a.method,
             &a.schedule,
-            a.timesteps,
+            a.timesteps.unwrap_or(1000),
             &a.prediction,
             &a.path,
             &a.coupling,
@@ -193,6 +217,7 @@ pub fn run(a: Args) -> Result<()> {
         resume: a.resume,
         progress: !a.quiet,
         stop_after: None,
+        time_limit: a.minutes.map(|m| m * 60.0),
     };
     let samples_dir = a.out.join("samples");
     let method = cfg.method.clone();

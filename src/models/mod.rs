@@ -3,8 +3,13 @@
 //! behind the same [`Model`] trait, so every sampler runs on both.
 
 pub mod classifier;
+pub mod conv;
+mod conv_im2col;
+mod conv_kernel;
 pub mod embedding;
 pub mod exact;
+pub mod graph;
+pub mod graph_layer;
 pub mod mlp;
 pub mod network;
 pub mod unet;

@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod html;
+pub mod molecules;
 
 use crate::data::PointSource;
 use crate::metrics::{REFERENCE_DRAWS, evaluate, reference_draws};
@@ -24,6 +25,9 @@ pub fn report_sampler(method: &crate::method::Method) -> Sampler {
 /// Draws the run's pictures into `out` (prefixing file names with `prefix`) and returns the
 /// HTML of its section.
 pub fn run_section(run: &Path, out: &Path, prefix: &str, seed: u64) -> Result<String> {
+    if crate::discrete::train::config_path(run).exists() {
+        return molecules::run_section(run, out, prefix);
+    }
     let rd = RunDir(run.to_path_buf());
     let cfg = rd.load_config()?;
     let device = crate::device::default();

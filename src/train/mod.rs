@@ -83,6 +83,9 @@ pub struct TrainOptions {
     pub progress: bool,
     /// Stop (with a checkpoint) after this many steps in this call, for tests of resume.
     pub stop_after: Option<usize>,
+    /// Stop (with a checkpoint) once this many seconds of training have passed: the hard
+    /// wall-clock cap behind `--minutes`.
+    pub time_limit: Option<f64>,
 }
 
 fn optimizer(cfg: &TrainConfig) -> ModuleOptimizer {
@@ -198,6 +201,7 @@ pub fn train_with_hook(
     let bar = progress_bar(opts.progress, cfg.steps as u64, start as u64);
     let timer = std::time::Instant::now();
     let mut last = f64::NAN;
+    let mut end_step = end;
     for step in start..end {
         // Backend randomness (dropout masks) is reseeded from (seed, step), so a resumed run
         // draws exactly the masks the uninterrupted run would have.
@@ -223,7 +227,10 @@ pub fn train_with_hook(
             bar.set_message(format!("loss {value:.4}"));
         }
         let done = step + 1;
-        if done % cfg.checkpoint_every == 0 || done == end {
+        let out_of_time = opts
+            .time_limit
+            .is_some_and(|l| timer.elapsed().as_secs_f64() >= l);
+        if done % cfg.checkpoint_every == 0 || done == end || out_of_time {
             let state = TrainState {
                 step: done,
                 rng: rng.state(),
@@ -233,21 +240,33 @@ pub fn train_with_hook(
         if cfg.sample_every > 0 && (done % cfg.sample_every == 0 || done == cfg.steps) {
             bar.suspend(|| hook(done, &ema))?;
         }
+        if out_of_time {
+            end_step = done;
+            break;
+        }
     }
     bar.finish_and_clear();
+    if end_step < end {
+        println!(
+            "stopped at step {end_step} of {}: the {:.0}-second limit is reached (checkpoint saved)",
+            cfg.steps,
+            opts.time_limit.unwrap_or_default()
+        );
+    }
     Ok(Outcome {
-        steps: end,
-        steps_run: end - start,
+        steps: end_step,
+        steps_run: end_step - start,
         final_loss: last,
         seconds: timer.elapsed().as_secs_f64(),
         losses,
     })
 }
 
-fn save_checkpoint(
+/// Writes a full checkpoint (weights, EMA, optimizer, loss log, then the state) into `run`.
+pub(crate) fn save_checkpoint<M: Module + burn::store::ModuleSnapshot>(
     run: &RunDir,
-    model: &Network,
-    ema: &Network,
+    model: &M,
+    ema: &M,
     optim: &ModuleOptimizer,
     state: &TrainState,
     losses: &[(usize, f64, f64)],
@@ -261,7 +280,7 @@ fn save_checkpoint(
     checkpoint::save_state(state, &run.ckpt("state.json"))
 }
 
-fn progress_bar(show: bool, len: u64, pos: u64) -> ProgressBar {
+pub(crate) fn progress_bar(show: bool, len: u64, pos: u64) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }

@@ -1,0 +1,136 @@
+"""Side-by-side table: every workload of `flowdiff bench --workload` against the same network
+and work in PyTorch (bench/reference_torch.py), run back to back, as a markdown table.
+
+    python3 bench/ratio.py                       # flex vs PyTorch on the CPU, 2 threads each
+    python3 bench/ratio.py --tch                 # also flowdiff on LibTorch (builds flowdiff-tch)
+    python3 bench/ratio.py --workloads mlp-train,unet-small-train --repeats 3
+
+The release binary is $CARGO_TARGET_DIR/release/flowdiff (default ~/.cache/flowdiff-target),
+built first unless --no-build; the LibTorch build is copied beside it as flowdiff-tch.
+`ratio` is flowdiff's rate over PyTorch's (higher is better for flowdiff). Parameter counts,
+batch and iterations must agree between the two sides (asserted).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from reference_torch import WORKLOADS as TORCH_WORKLOADS  # noqa: E402
+from torch_version import version as torch_version  # noqa: E402
+
+ALL = list(TORCH_WORKLOADS) + ["graph-train"]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "flowdiff-target"))
+
+
+def cargo(features=None):
+    cmd = ["cargo", "build", "--release"] + (["--features", features] if features else [])
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    if features == "tch":
+        env.setdefault("LIBTORCH_USE_PYTORCH", "1")
+        env.setdefault("LIBTORCH_BYPASS_VERSION_CHECK", "1")
+        if torch_version() >= (2, 10):  # torch-sys 0.22's C++ wrapper predates these headers
+            env.setdefault("CXX", str(HERE / "tch-cxx.sh"))
+    print("$", " ".join(cmd), file=sys.stderr)
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+
+
+def run_json(cmd):
+    """Runs a benchmark command; its last stdout line is the JSON report (or None on failure)."""
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or ["failed"])[-1]
+        print(f"  {' '.join(map(str, cmd[:4]))}...: {reason}", file=sys.stderr)
+        return {"error": reason}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def fmt(rate):
+    return f"{rate:,.0f}" if rate >= 100 else f"{rate:.2f}"
+
+
+def loadavg():
+    try:
+        return open("/proc/loadavg").read().split()[:3]
+    except OSError:
+        return ["?"] * 3
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--workloads", default=",".join(ALL), help="comma-separated subset")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for every side")
+    p.add_argument("--iters-scale", type=int, default=1, help="multiply iterations per repeat (GPUs)")
+    p.add_argument("--tch", action="store_true", help="also flowdiff on LibTorch (builds flowdiff-tch)")
+    p.add_argument("--devices", help="flowdiff --device list (default: cpu, plus tch with --tch)")
+    p.add_argument("--torch-device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--binary", type=Path, help="flowdiff binary (default: the release build)")
+    p.add_argument("--no-build", action="store_true")
+    p.add_argument("--json-out", type=Path, help="also write every report here")
+    a = p.parse_args()
+
+    names = [w for w in a.workloads.split(",") if w]
+    unknown = [w for w in names if w not in ALL]
+    if unknown:
+        p.error(f"unknown workloads {unknown}; known: {', '.join(ALL)}")
+    devices = a.devices.split(",") if a.devices else ["cpu"] + (["tch"] if a.tch else [])
+    binary = a.binary or TARGET / "release" / "flowdiff"
+    binaries = {d: binary for d in devices}
+    if "tch" in devices and not a.binary:
+        binaries["tch"] = TARGET / "release" / "flowdiff-tch"
+        if not a.no_build:
+            cargo("tch")
+            shutil.copy2(binary, binaries["tch"])
+    if not a.no_build and not a.binary:
+        cargo()
+
+    before = loadavg()
+    rows, reports = [], []
+    for name in names:
+        print(f"{name} ...", file=sys.stderr)
+        iters = TORCH_WORKLOADS[name][1] * a.iters_scale if name in TORCH_WORKLOADS else None
+        common = ["--repeats", str(a.repeats), "--warmup", str(a.warmup), "--threads", str(a.threads)]
+        common += ["--iters", str(iters)] if iters else []
+        ref = (run_json([sys.executable, str(HERE / "reference_torch.py"), "--workload", name, "--json",
+                         "--device", a.torch_device] + common)
+               if name in TORCH_WORKLOADS else {"error": "no PyTorch reference"})
+        ours = {d: run_json([str(binaries[d]), "bench", "--workload", name, "--json", "--device", d] + common)
+                for d in devices}
+        reports += [r for r in [ref, *ours.values()] if "error" not in r]
+        rows.append((name, ref, ours))
+
+    print(f"\nload average before {' '.join(before)}, after {' '.join(loadavg())}; "
+          f"{a.threads} threads each; median of {a.repeats} repeats after {a.warmup} warm-up\n")
+    head = ["workload", "params", "unit", f"PyTorch ({a.torch_device})"]
+    head += [f"flowdiff-{d}" for d in devices] + [f"ratio {d}" for d in devices]
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for name, ref, ours in rows:
+        ok = [r for r in [ref, *ours.values()] if "error" not in r]
+        for r in ok[1:]:
+            assert r["params"] == ok[0]["params"], f"{name}: parameter counts differ {ok[0]['params']} vs {r['params']}"
+            assert (r["batch"], r["iters"]) == (ok[0]["batch"], ok[0]["iters"]), f"{name}: work differs"
+        params = f"{ok[0]['params']:,}" if ok else "n/a"
+        unit = ok[0]["unit"] if ok else ""
+        cell = lambda r: fmt(r["per_second"]) if "error" not in r else "n/a"  # noqa: E731
+        ratio = lambda r: (f"{r['per_second'] / ref['per_second']:.2f}×"  # noqa: E731
+                           if "error" not in r and "error" not in ref else "n/a")
+        cols = [name, params, unit, cell(ref)] + [cell(r) for r in ours.values()] + [ratio(r) for r in ours.values()]
+        print("| " + " | ".join(cols) + " |")
+    for name, ref, ours in rows:
+        for side, r in [("PyTorch", ref), *ours.items()]:
+            if "error" in r:
+                print(f"\n{name} on {side}: {r['error']}")
+    if a.json_out:
+        a.json_out.write_text(json.dumps(reports, indent=1))
+
+
+if __name__ == "__main__":
+    main()

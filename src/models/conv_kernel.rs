@@ -1,0 +1,240 @@
+//! Raw f32 kernels of a 2-D convolution (groups 1, dilation 1) on contiguous NCHW buffers, as
+//! GEMMs over im2col matrices ([`Geometry::im2col`], Chellapilla et al. 2006):
+//!
+//! - forward `y[b] = W · cols(x[b]) + bias` with `W: [O, C·kh·kw]`,
+//! - weight gradient `∂W = Σ_b ∂y[b] · cols(x[b])ᵀ`, bias gradient `∂bias[o] = Σ_{b,p} ∂y[b, o, p]`,
+//! - input gradient: for stride 1 the convolution `∂x = conv(∂y, W′)` of
+//!   [`Geometry::transposed`] (a GEMM with `K = O·kh·kw`); otherwise `∂x[b] = col2im(Wᵀ · ∂y[b])`.
+//!
+//! The batch is split into one contiguous run of samples per rayon thread; each thread keeps its
+//! im2col scratch (a few MB at most, so it stays in cache) and its own `∂W` partial sum, and
+//! calls single-threaded GEMMs on groups of samples placed side by side (so that 7×7 and 14×14
+//! maps still give wide GEMMs). Nothing of size `batch × cols` is ever materialised.
+
+pub use super::conv_im2col::Geometry;
+use rayon::prelude::*;
+
+/// A row-major matrix operand for [`gemm`]: pointer and row stride (column stride 1), or its
+/// transpose (row stride 1, column stride `ld`).
+#[derive(Clone, Copy)]
+struct Mat {
+    ptr: *const f32,
+    rs: isize,
+    cs: isize,
+}
+
+impl Mat {
+    fn rows(s: &[f32], ld: usize) -> Self {
+        Self {
+            ptr: s.as_ptr(),
+            rs: ld as isize,
+            cs: 1,
+        }
+    }
+
+    fn transposed(s: &[f32], ld: usize) -> Self {
+        Self {
+            ptr: s.as_ptr(),
+            rs: 1,
+            cs: ld as isize,
+        }
+    }
+}
+
+/// `dst[m, n] (+)= lhs[m, k] · rhs[k, n]` (accumulating when `accumulate`), single-threaded;
+/// `dst` is row-major with row stride `n`.
+fn gemm(dst: &mut [f32], [m, n, k]: [usize; 3], lhs: Mat, rhs: Mat, accumulate: bool) {
+    assert!(dst.len() >= m * n);
+    // SAFETY: `dst` holds `m·n` elements; `lhs`/`rhs` were built from slices holding the
+    // `m·k` / `k·n` elements their strides address (checked by the callers' slice lengths).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.ptr,
+            lhs.cs,
+            lhs.rs,
+            rhs.ptr,
+            rhs.cs,
+            rhs.rs,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        )
+    }
+}
+
+/// Samples per rayon task: the batch in one contiguous run per thread.
+fn per_task(batch: usize) -> usize {
+    batch.div_ceil(rayon::current_num_threads().max(1)).max(1)
+}
+
+/// Samples per GEMM: enough for about [`GEMM_COLUMNS`] columns, since every GEMM call packs
+/// the whole weight matrix again (7×7 maps alone would give 49-column GEMMs).
+fn per_gemm(g: &Geometry) -> usize {
+    GEMM_COLUMNS.div_ceil(g.pixels()).max(1)
+}
+
+const GEMM_COLUMNS: usize = 512;
+
+/// Runs `f(samples, cols, ld)` for each group of up to [`per_gemm`] samples of `xs` (a run of
+/// `[C, H, W]` samples), `cols` being the group's im2col matrices side by side (`[rows, ld]`,
+/// `ld = samples·pixels`); a single pointwise sample is its own im2col matrix.
+fn for_groups(g: &Geometry, xs: &[f32], mut f: impl FnMut(std::ops::Range<usize>, &[f32], usize)) {
+    let (xl, n, per) = (g.input_len(), g.pixels(), per_gemm(g));
+    let batch = xs.len() / xl;
+    let mut cols = Vec::new();
+    for start in (0..batch).step_by(per) {
+        let k = per.min(batch - start);
+        let ld = k * n;
+        if g.pointwise() && k == 1 {
+            f(start..start + 1, &xs[start * xl..][..xl], ld);
+            continue;
+        }
+        cols.resize(g.rows() * ld, 0.0);
+        for s in 0..k {
+            g.im2col(&xs[(start + s) * xl..][..xl], &mut cols[s * n..], ld);
+        }
+        f(start..start + k, &cols, ld);
+    }
+}
+
+/// Forward pass: `x: [B, C, H, W]`, `weight: [O, C, kh, kw]`, `bias: [O]` → `[B, O, Ho, Wo]`.
+pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+    let (rows, n, xl, yl) = (g.rows(), g.pixels(), g.input_len(), g.o * g.pixels());
+    let batch = x.len() / xl;
+    let mut y = vec![0.0f32; batch * yl];
+    let chunk = per_task(batch);
+    y.par_chunks_mut(chunk * yl)
+        .zip(x.par_chunks(chunk * xl))
+        .for_each(|(ys, xs)| {
+            let mut out = Vec::new();
+            for_groups(g, xs, |samples, cols, ld| {
+                let k = samples.len();
+                let dst = if k == 1 {
+                    &mut ys[samples.start * yl..][..yl]
+                } else {
+                    out.resize(g.o * ld, 0.0);
+                    &mut out[..]
+                };
+                if let Some(bias) = bias {
+                    for (row, &b) in dst.chunks_exact_mut(ld).zip(bias) {
+                        row.fill(b);
+                    }
+                }
+                let lhs = Mat::rows(weight, rows);
+                gemm(
+                    dst,
+                    [g.o, ld, rows],
+                    lhs,
+                    Mat::rows(cols, ld),
+                    bias.is_some(),
+                );
+                if k > 1 {
+                    // [O, k·pixels] → k samples of [O, pixels].
+                    for (s, yb) in ys[samples.start * yl..][..k * yl]
+                        .chunks_exact_mut(yl)
+                        .enumerate()
+                    {
+                        for (o, row) in yb.chunks_exact_mut(n).enumerate() {
+                            row.copy_from_slice(&out[o * ld + s * n..][..n]);
+                        }
+                    }
+                }
+            });
+        });
+    y
+}
+
+/// Gradients of [`forward`] given `dy: [B, O, Ho, Wo]`: `(∂x if want_dx, ∂W, ∂bias)`.
+pub fn backward(
+    g: &Geometry,
+    x: &[f32],
+    weight: &[f32],
+    dy: &[f32],
+    want_dx: bool,
+) -> (Option<Vec<f32>>, Vec<f32>, Vec<f32>) {
+    let (rows, n, xl, yl) = (g.rows(), g.pixels(), g.input_len(), g.o * g.pixels());
+    let batch = x.len() / xl;
+    let chunk = per_task(batch);
+    // Stride 1: ∂x is itself a convolution of ∂y, a GEMM with K = O·kh·kw (instead of the
+    // K = O GEMM and col2im scatter below).
+    let as_conv = want_dx.then(|| g.transposed()).flatten();
+    let dx_as_conv = as_conv.map(|t| forward(&t, dy, &g.flip_weight(weight), None));
+    let want_dx = want_dx && dx_as_conv.is_none();
+    let mut dx = vec![0.0f32; if want_dx { batch * xl } else { 0 }];
+    // One `(∂W, ∂bias)` partial sum per task.
+    let task = |xs: &[f32], dys: &[f32], mut dxs: Option<&mut [f32]>| {
+        let mut dw = vec![0.0f32; g.o * rows];
+        let mut db = vec![0.0f32; g.o];
+        let (mut dyg, mut dcols) = (Vec::new(), Vec::new());
+        for_groups(g, xs, |samples, cols, ld| {
+            let k = samples.len();
+            let dyb = &dys[samples.start * yl..][..k * yl];
+            // ∂y of the group as one [O, k·pixels] matrix.
+            let lhs: &[f32] = if k == 1 {
+                dyb
+            } else {
+                dyg.resize(g.o * ld, 0.0);
+                for (s, ys) in dyb.chunks_exact(yl).enumerate() {
+                    for (o, row) in ys.chunks_exact(n).enumerate() {
+                        dyg[o * ld + s * n..][..n].copy_from_slice(row);
+                    }
+                }
+                &dyg
+            };
+            gemm(
+                &mut dw,
+                [g.o, rows, ld],
+                Mat::rows(lhs, ld),
+                Mat::transposed(cols, ld),
+                true,
+            );
+            for (d, row) in db.iter_mut().zip(lhs.chunks_exact(ld)) {
+                *d += row.iter().sum::<f32>();
+            }
+            if let Some(dxs) = dxs.as_deref_mut() {
+                let dxg = &mut dxs[samples.start * xl..][..k * xl];
+                let (wt, rhs) = (Mat::transposed(weight, rows), Mat::rows(lhs, ld));
+                if g.pointwise() && k == 1 {
+                    gemm(dxg, [rows, ld, g.o], wt, rhs, false);
+                } else {
+                    dcols.resize(rows * ld, 0.0);
+                    gemm(&mut dcols, [rows, ld, g.o], wt, rhs, false);
+                    for (s, dxb) in dxg.chunks_exact_mut(xl).enumerate() {
+                        g.col2im(&dcols[s * n..], ld, dxb);
+                    }
+                }
+            }
+        });
+        (dw, db)
+    };
+    let partials: Vec<(Vec<f32>, Vec<f32>)> = if want_dx {
+        dx.par_chunks_mut(chunk * xl)
+            .zip(x.par_chunks(chunk * xl).zip(dy.par_chunks(chunk * yl)))
+            .map(|(dxs, (xs, dys))| task(xs, dys, Some(dxs)))
+            .collect()
+    } else {
+        x.par_chunks(chunk * xl)
+            .zip(dy.par_chunks(chunk * yl))
+            .map(|(xs, dys)| task(xs, dys, None))
+            .collect()
+    };
+    let mut parts = partials.into_iter();
+    let (mut dw, mut db) = parts
+        .next()
+        .unwrap_or_else(|| (vec![0.0; g.o * rows], vec![0.0; g.o]));
+    for (w, b) in parts {
+        dw.iter_mut().zip(&w).for_each(|(a, v)| *a += v);
+        db.iter_mut().zip(&b).for_each(|(a, v)| *a += v);
+    }
+    (dx_as_conv.or(want_dx.then_some(dx)), dw, db)
+}

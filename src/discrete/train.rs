@@ -69,6 +69,7 @@ impl GraphTrainConfig {
             edge_prior: self.edge_prior.clone(),
             node_counts: self.node_counts.clone(),
             max_nodes: self.model.max_nodes,
+            noise: 0.0,
         }
     }
 

@@ -2,8 +2,8 @@
 //! the image metrics (an FID in this network's feature space, as Heusel et al. 2017 do with
 //! Inception-v3; an Inception-score analogue, Salimans et al. 2016).
 
+use super::conv::{Conv2d, Conv2dConfig};
 use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};

@@ -116,6 +116,30 @@ impl Geometry {
             .filter(|&r| r < self.h)
     }
 
+    /// Stride 1 and an output the size of the input (`2·p = k − 1`): every im2col row is then
+    /// the flattened plane shifted by `(i − ph)·W + (j − pw)`, up to its wrapped-around border
+    /// columns.
+    fn same_size(&self) -> bool {
+        self.stride == [1, 1] && (self.ho, self.wo) == (self.h, self.w)
+    }
+
+    /// `ph·W + pw`, the flat shift of kernel position `(0, 0)`.
+    fn offset(&self) -> isize {
+        (self.pad[0] * self.w + self.pad[1]) as isize
+    }
+
+    /// `dst[k] = src[k + shift]`, 0 where `k + shift` falls outside `src`.
+    fn shifted_copy(src: &[f32], dst: &mut [f32], shift: isize) {
+        let n = dst.len() as isize;
+        let start = (-shift).clamp(0, n);
+        let end = (src.len() as isize - shift).clamp(start, n);
+        let (start, end) = (start as usize, end as usize);
+        dst[..start].fill(0.0);
+        let from = (start as isize + shift) as usize;
+        dst[start..end].copy_from_slice(&src[from..from + end - start]);
+        dst[end..].fill(0.0);
+    }
+
     /// Writes the im2col matrix of one sample `x: [C, H, W]` into `cols: [rows, pixels]` with
     /// row stride `ld` (`ld > pixels` places several samples side by side).
     pub(super) fn im2col(&self, x: &[f32], cols: &mut [f32], ld: usize) {
@@ -126,6 +150,16 @@ impl Geometry {
             let (c, i, j) = (r / (kh * kw), r / kw % kh, r % kw);
             let plane = &x[c * self.h * self.w..][..self.h * self.w];
             let (lo, hi) = self.valid_cols(j);
+            if self.same_size() {
+                Self::shifted_copy(plane, row, (i * self.w + j) as isize - self.offset());
+                // Entries of a valid column are right (or 0 outside the plane); the others
+                // hold wrapped-around pixels of the neighbouring image row.
+                for dst in row.chunks_exact_mut(self.w) {
+                    dst[..lo].fill(0.0);
+                    dst[hi..].fill(0.0);
+                }
+                continue;
+            }
             for (oy, dst) in row.chunks_exact_mut(self.wo).enumerate() {
                 let Some(iy) = self.input_row(oy, i) else {
                     dst.fill(0.0);

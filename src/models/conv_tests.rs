@@ -145,6 +145,24 @@ fn config_init_matches_burn_layout() {
     assert_eq!(y.dims(), [1, 5, 14, 14]);
 }
 
+#[test]
+fn safetensors_interchangeable_with_burn_conv2d() {
+    use burn::store::{ModuleSnapshot, SafetensorsStore};
+    let device = Device::flex();
+    let theirs = burn::nn::conv::Conv2dConfig::new([3, 4], [3, 3]).init(&device);
+    let mut store = SafetensorsStore::from_bytes(None);
+    theirs.save_into(&mut store).unwrap();
+    let bytes = store.get_bytes().unwrap();
+    let mut ours = Conv2dConfig::new([3, 4], [3, 3]).init(&device);
+    let loaded = ours
+        .load_from(&mut SafetensorsStore::from_bytes(Some(bytes)))
+        .unwrap();
+    assert!(loaded.errors.is_empty() && loaded.missing.is_empty());
+    assert_eq!(rel(ours.weight.val(), theirs.weight.val()), 0.0);
+    let bias = |c: &Option<Param<Tensor<1>>>| c.as_ref().unwrap().val();
+    assert_eq!(rel(bias(&ours.bias), bias(&theirs.bias)), 0.0);
+}
+
 /// CPU time of every thread of this process so far, in ms (`/proc/self/task/*/schedstat`).
 fn cpu_ms() -> f64 {
     let tasks = std::fs::read_dir("/proc/self/task")
@@ -159,7 +177,7 @@ fn cpu_ms() -> f64 {
 }
 
 /// Median wall and median CPU time (all threads) of 5 runs of `f` after a warm-up, in ms.
-fn time_ms(mut f: impl FnMut()) -> [f64; 2] {
+pub(in crate::models) fn time_ms(mut f: impl FnMut()) -> [f64; 2] {
     f();
     let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..5)
         .map(|_| {

@@ -8,11 +8,14 @@ mod conv_im2col;
 mod conv_kernel;
 pub mod embedding;
 pub mod exact;
+pub mod flex_op;
 pub mod graph;
 pub mod graph_layer;
 pub mod mlp;
 pub mod network;
+pub mod norm_act;
 pub mod unet;
+mod vmath;
 
 use crate::convert::Prediction;
 use burn::tensor::{Device, Int, Tensor, TensorData};

@@ -7,15 +7,14 @@
 //! Shapes: `x: [n, c·h·w]` (flat, as every sampler sees it), `t: [n, 1]` flow times,
 //! `labels: [n]` class indices (`num_classes` = null) → `[n, c·h·w]`.
 
+use super::conv::{Conv2d, Conv2dConfig};
 use super::embedding::sinusoidal;
+use super::norm_act::{GroupNorm, GroupNormConfig, silu};
 use burn::module::Module;
 use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{
-    Dropout, DropoutConfig, Embedding, EmbeddingConfig, GroupNorm, GroupNormConfig, Linear,
-    LinearConfig, PaddingConfig2d,
+    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig, PaddingConfig2d,
 };
-use burn::tensor::activation::silu;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Int, Tensor};

@@ -20,9 +20,9 @@
 //! `bench/reference_torch.py` builds the same network in PyTorch.
 
 use super::{Prepared, Trainer, forward_repeat};
+use crate::models::conv::{Conv2d, Conv2dConfig};
 use crate::models::embedding::sinusoidal;
 use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{GroupNorm, GroupNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::activation::silu;
 use burn::tensor::module::interpolate;

@@ -92,7 +92,8 @@ impl GroupNorm {
         if let (true, Some(g), Some(b)) = (self.affine, gamma, beta) {
             inputs.extend([g.val().into_dispatch(), b.val().into_dispatch()]);
         }
-        let fits = D >= 3 && dims[1] == self.num_channels && dims[1] % self.num_groups == 0;
+        let fits =
+            D >= 3 && dims[1] == self.num_channels && dims[1].is_multiple_of(self.num_groups);
         let op = GroupNormOp {
             dims,
             groups: self.num_groups,

@@ -22,9 +22,9 @@
 use super::{Prepared, Trainer, forward_repeat};
 use crate::models::conv::{Conv2d, Conv2dConfig};
 use crate::models::embedding::sinusoidal;
+use crate::models::norm_act::{GroupNorm, GroupNormConfig, silu};
 use burn::module::Module;
-use burn::nn::{GroupNorm, GroupNormConfig, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::silu;
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Distribution, Tensor};

@@ -85,7 +85,8 @@ def main():
     if unknown:
         p.error(f"unknown workloads {unknown}; known: {', '.join(ALL)}")
     binary = a.binary or TARGET / "release" / "flowdiff"
-    sides = [(f"flowdiff-{d}", binary, d) for d in (a.devices.split(",") if a.devices else ["cpu"])]
+    devices = a.devices.split(",") if a.devices else ["cpu"]
+    sides = [(f"flowdiff-{'flex' if d == 'cpu' else d}", binary, d) for d in devices]
     if a.tch:
         sides.append(("flowdiff-tch", TARGET / "release" / "flowdiff-tch", "tch"))
         if not a.no_build:

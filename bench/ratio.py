@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 from reference_torch import WORKLOADS as TORCH_WORKLOADS  # noqa: E402
 from torch_version import version as torch_version  # noqa: E402
 
-ALL = list(TORCH_WORKLOADS) + ["graph-train"]
+ALL = list(TORCH_WORKLOADS)
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "flowdiff-target"))
 
 

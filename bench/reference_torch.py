@@ -9,6 +9,7 @@ Networks (see src/workload/ for the burn side):
   mlp-*         (x, y, t) -> 256 -> 256 -> 256 -> 2, SiLU                   133,122 params
   unet-small-*  small conv U-Net of src/workload/unet_small.rs             450,721 params
   unet-*        flowdiff's default MNIST U-Net, UNetConfig::mnist(None)    827,233 params
+  graph-train   the QM9 graph transformer (bench/reference_graph.py)       875,788 params
 """
 import argparse
 import json
@@ -252,6 +253,12 @@ def unet_train(dev, iters):
     return model, "steps/s", iters, 128, trainer(model, lambda m: (m(x, t) - target).square().mean(), iters)
 
 
+def graph_train(dev, iters):
+    from reference_graph import graph_train as build  # the molecule model, in its own file
+
+    return build(dev, iters, trainer, sinusoidal)
+
+
 def unet_forward(dev, iters):
     model, (x, t, _) = MnistUNet().to(dev), fixed_batch(dev, 256, (784,))
     return model, "images/s", 256 * iters, 256, forwarder(model, x, t, iters)
@@ -265,6 +272,7 @@ WORKLOADS = {
     "unet-small-forward": (unet_small_forward, 2),
     "unet-train": (unet_train, 2),
     "unet-forward": (unet_forward, 1),
+    "graph-train": (graph_train, 5),
 }
 
 

@@ -36,6 +36,7 @@ pub mod flow;
 pub mod grid;
 pub mod hybrid;
 pub mod image_metrics;
+pub mod image_scorer;
 pub mod io;
 pub mod likelihood;
 pub mod method;

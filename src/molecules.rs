@@ -39,6 +39,11 @@ pub fn to_molecule(g: &DenseGraph) -> Result<MolGraph> {
     MolGraph::from_dense(&g.nodes, &g.edges, g.n())
 }
 
+/// Generated dense graphs as molecules.
+pub fn to_molecules(graphs: &[DenseGraph]) -> Result<Vec<MolGraph>> {
+    graphs.iter().map(to_molecule).collect()
+}
+
 /// Class frequencies of the data: `(nodes, edges, node_counts)` — node classes over all
 /// atoms, edge classes over all unordered pairs of atoms in a molecule, and the frequency of
 /// each molecule size `0..=max_nodes`.

@@ -1,14 +1,8 @@
 //! The command line end to end: data → train → sample → eval, resume, and clear errors.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn flowdiff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowdiff"))
-        .args(args)
-        .output()
-        .expect("run flowdiff")
-}
+use common::{flowdiff, p};
 
 fn ok(args: &[&str]) -> String {
     let out = flowdiff(args);
@@ -25,10 +19,6 @@ fn fails(args: &[&str]) -> String {
     let out = flowdiff(args);
     assert!(!out.status.success(), "flowdiff {args:?} should fail");
     String::from_utf8_lossy(&out.stderr).to_string()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 #[test]

@@ -6,9 +6,10 @@ use flowdiff::data::{DataSpec, shared_data_dir};
 use flowdiff::method::Method;
 use flowdiff::models::{NetworkConfig, UNetConfig};
 use flowdiff::train::{TrainConfig, TrainOptions, train};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+
+use common::{flowdiff, p, serve};
+use std::path::PathBuf;
 
 fn tiny(method: Method, dir: PathBuf, conditional: bool) -> TrainConfig {
     let mut cfg = TrainConfig::images(DataSpec::Mnist { dir }, method, conditional);
@@ -87,17 +88,6 @@ fn a_few_steps_on_real_digits_reduce_the_loss_and_resume_is_exact() {
             y.1
         );
     }
-}
-
-fn flowdiff(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_flowdiff"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn p(x: &Path) -> &str {
-    x.to_str().unwrap()
 }
 
 #[test]
@@ -253,42 +243,6 @@ fn cli_trains_samples_images_and_draws_strips() {
             "{f}"
         );
     }
-}
-
-/// Serves files of `root` over HTTP/1.1 on 127.0.0.1 for `requests` requests.
-fn serve(root: PathBuf, requests: usize) -> (String, std::thread::JoinHandle<()>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
-            let mut stream = stream.unwrap();
-            let mut line = String::new();
-            BufReader::new(&stream).read_line(&mut line).unwrap();
-            let name = line
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or("/")
-                .trim_start_matches('/')
-                .to_string();
-            match std::fs::read(root.join(&name)) {
-                Ok(body) => {
-                    write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )
-                    .unwrap();
-                    stream.write_all(&body).unwrap();
-                }
-                Err(_) => write!(
-                    stream,
-                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                )
-                .unwrap(),
-            }
-        }
-    });
-    (url, handle)
 }
 
 #[test]

@@ -4,7 +4,6 @@
 use flowdiff::data::shared_data_dir;
 use flowdiff::discrete::train::{GraphTrainConfig, train};
 use flowdiff::discrete::{DiscreteMethod, Prior, PriorKind};
-use flowdiff::models::graph::GraphNetConfig;
 use flowdiff::molecules::{MAX_ATOMS, marginals, to_dense};
 use flowdiff::train::TrainOptions;
 use std::process::Command;
@@ -16,40 +15,12 @@ fn config(
     edges: &[f64],
     counts: Vec<f64>,
 ) -> GraphTrainConfig {
-    let node_prior = Prior::new(kind, nodes);
-    let edge_prior = Prior::new(kind, edges);
+    let (node_prior, edge_prior) = (Prior::new(kind, nodes), Prior::new(kind, edges));
     GraphTrainConfig {
         data: "qm9".into(),
-        data_dir: "unused".into(),
-        method,
-        model: GraphNetConfig {
-            layers: 2,
-            node_width: 32,
-            edge_width: 16,
-            heads: 4,
-            ..GraphNetConfig::qm9(
-                node_prior.states(),
-                edge_prior.states(),
-                node_prior.classes,
-                edge_prior.classes,
-            )
-        },
-        node_prior,
-        edge_prior,
-        node_counts: counts,
-        node_names: vec![],
-        steps: 60,
         batch_size: 64,
-        lr: 3e-3,
-        warmup_steps: 5,
-        min_lr_ratio: 0.1,
-        weight_decay: 0.0,
-        grad_clip: 1.0,
-        ema_decay: 0.9,
-        edge_weight: 5.0,
         seed: 3,
-        checkpoint_every: 1000,
-        sample_steps: 20,
+        ..GraphTrainConfig::tiny(method, node_prior, edge_prior, counts, 60)
     }
 }
 

@@ -1,52 +1,12 @@
 //! `flowdiff data --name qm9 --download DIR` against a local HTTP server.
 
+mod common;
+
+use common::{flowdiff, p, serve};
+
 use flowdiff::chem::csv::read_smiles_csv;
 use flowdiff::chem::qm9;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn flowdiff(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowdiff"))
-        .args(args)
-        .output()
-        .expect("run flowdiff")
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
-/// Serves files of `root` over HTTP/1.1 on 127.0.0.1 for `requests` requests.
-fn serve(root: PathBuf, requests: usize) -> (String, std::thread::JoinHandle<()>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
-            let mut stream = stream.unwrap();
-            let mut line = String::new();
-            BufReader::new(&stream).read_line(&mut line).unwrap();
-            let name = line.split_whitespace().nth(1).unwrap_or("/");
-            match std::fs::read(root.join(name.trim_start_matches('/'))) {
-                Ok(body) => {
-                    write!(
-                        stream,
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )
-                    .unwrap();
-                    stream.write_all(&body).unwrap();
-                }
-                Err(_) => write!(
-                    stream,
-                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                )
-                .unwrap(),
-            }
-        }
-    });
-    (url, handle)
-}
+use std::path::Path;
 
 #[test]
 fn qm9_download_fetches_checks_and_saves_the_table() {

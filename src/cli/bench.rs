@@ -25,15 +25,22 @@ pub struct Args {
     /// With --exact: diffusion or flow.
     #[arg(long, default_value = "flow")]
     method: String,
-    /// NFE budgets, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "5,10,20,50,100")]
+    /// NFE budgets, comma separated (default 5,10,20,50,100; image runs 10,20).
+    #[arg(long, value_delimiter = ',')]
     nfe: Vec<usize>,
     /// Tolerances for the adaptive solvers, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "1e-2,1e-3,1e-4")]
     tol: Vec<f64>,
-    /// Points per sampler run.
-    #[arg(long, default_value_t = 5000)]
-    n: usize,
+    /// Samples per sampler run (default 5000 points; image runs 1000 images).
+    #[arg(long)]
+    n: Option<usize>,
+    /// Image runs: the classifier behind the FID (from `flowdiff classifier train`).
+    #[arg(long, default_value = "classifier.safetensors")]
+    classifier: PathBuf,
+    /// Image runs with class conditioning: classifier-free guidance weight (labels are
+    /// balanced over the classes).
+    #[arg(long, default_value_t = 0.0)]
+    guidance: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Output directory for bench.png (and bench.json with --json); default RUN/bench.
@@ -131,6 +138,23 @@ pub fn run(a: Args) -> Result<()> {
     ) = match (&a.run, &a.exact) {
         (Some(run), None) => {
             let (cfg, model) = RunDir(run.clone()).load_model(&device)?;
+            if matches!(cfg.data, crate::data::DataSpec::Mnist { .. }) {
+                let nfe = if a.nfe.is_empty() {
+                    super::bench_images::DEFAULT_NFE.to_vec()
+                } else {
+                    a.nfe.clone()
+                };
+                return super::bench_images::run(super::bench_images::ImageBench {
+                    run,
+                    nfe: &nfe,
+                    n: a.n.unwrap_or(super::bench_images::DEFAULT_N),
+                    seed: a.seed,
+                    classifier: &a.classifier,
+                    guidance: a.guidance,
+                    out: a.out.clone().unwrap_or_else(|| run.join("bench")),
+                    json: a.json,
+                });
+            }
             let source: PointSource = cfg.data.open()?;
             let out = a.out.clone().unwrap_or_else(|| run.join("bench"));
             (
@@ -163,11 +187,17 @@ pub fn run(a: Args) -> Result<()> {
         }
         _ => bail!("give --run RUN or --exact NAME"),
     };
-    if a.nfe.is_empty() || a.nfe.contains(&0) || a.n == 0 {
+    let n = a.n.unwrap_or(5000);
+    let nfe = if a.nfe.is_empty() {
+        vec![5, 10, 20, 50, 100]
+    } else {
+        a.nfe.clone()
+    };
+    if nfe.contains(&0) || n == 0 {
         bail!("--nfe needs positive budgets and --n a positive count");
     }
     let mut rng = SeededRng::new(a.seed).fork("bench-reference");
-    let refs = reference_draws(|n| draw(n, &mut rng), a.n, REFERENCE_DRAWS);
+    let refs = reference_draws(|n| draw(n, &mut rng), n, REFERENCE_DRAWS);
     let d = model.dim();
     println!(
         "bench: {} ({}), n = {}, seed {}, {REFERENCE_DRAWS} reference draws",
@@ -175,11 +205,10 @@ pub fn run(a: Args) -> Result<()> {
             .as_ref()
             .map_or_else(|| a.exact.clone().unwrap(), |p| p.display().to_string()),
         method.name(),
-        a.n,
+        n,
         a.seed
     );
-    let mut plan: Vec<Sampler> = a
-        .nfe
+    let mut plan: Vec<Sampler> = nfe
         .iter()
         .flat_map(|&k| Sampler::all_for(&method, k))
         .collect();
@@ -211,7 +240,7 @@ pub fn run(a: Args) -> Result<()> {
         let sol = sampler.run(
             &method,
             model.as_ref(),
-            a.n,
+            n,
             &mut SeededRng::new(a.seed).fork("sample"),
             false,
         )?;
@@ -223,7 +252,7 @@ pub fn run(a: Args) -> Result<()> {
             family: sampler.family(),
             nfe: sol.nfe,
             seconds,
-            samples_per_second: a.n as f64 / seconds,
+            samples_per_second: n as f64 / seconds,
             sliced_w2_ratio: ratio,
         };
         println!(
@@ -254,7 +283,7 @@ pub fn run(a: Args) -> Result<()> {
         &format!(
             "{} sampling: quality against NFE (n = {})",
             method.name(),
-            a.n
+            n
         ),
         "NFE",
         "sliced W2 / noise floor",

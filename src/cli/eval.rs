@@ -90,7 +90,6 @@ pub fn run(a: Args) -> Result<()> {
 /// Image mode: samples in [0, 1] (`[N, 28, 28]` or `[N, 784]`) against an IDX reference, with
 /// as many real training digits (from the reference's directory) as the floor.
 fn run_images(a: &Args, samples: &crate::io::Array2, reference: &std::path::Path) -> Result<()> {
-    use crate::data::idx::{mnist_file, read_images};
     if samples.cols != 784 {
         bail!(
             "{}: image metrics need 28x28 digits, found rows of {} values",
@@ -98,44 +97,9 @@ fn run_images(a: &Args, samples: &crate::io::Array2, reference: &std::path::Path
             samples.cols
         );
     }
-    let device = crate::device::default();
-    let clf = crate::train::checkpoint::load_weights(
-        crate::models::classifier::Classifier::new(&device),
-        &a.classifier,
-    )
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "{e:#}\n(train one with `flowdiff classifier train --data-dir DIR --out {}`)",
-            a.classifier.display()
-        )
-    })?;
-    let to_model = |px: &[f32]| px.iter().map(|v| v * 2.0 - 1.0).collect::<Vec<f32>>();
-    let refs = read_images(reference)?;
-    let ref_x: Vec<f32> = refs
-        .pixels
-        .iter()
-        .map(|p| *p as f32 / 127.5 - 1.0)
-        .collect();
-    let dir = reference.parent().unwrap_or(std::path::Path::new("."));
-    let train = read_images(&mnist_file(dir, "train-images-idx3-ubyte")?)?;
-    let mut rng = SeededRng::new(a.seed);
-    let n = samples.rows.min(train.count);
-    let real: Vec<f32> = (0..n)
-        .flat_map(|_| {
-            let i = rng.below(train.count);
-            train.pixels[i * 784..(i + 1) * 784]
-                .iter()
-                .map(|p| *p as f32 / 127.5 - 1.0)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let r = crate::image_metrics::evaluate_images(
-        &clf,
-        &to_model(&samples.values),
-        &ref_x,
-        &real,
-        &device,
-    );
+    let scorer =
+        crate::image_scorer::ImageScorer::load(&a.classifier, reference, samples.rows, a.seed)?;
+    let r = scorer.score(&samples.values);
     let agreement = match a.expect_classes.as_deref() {
         None => None,
         Some(spec) => {
@@ -150,8 +114,7 @@ fn run_images(a: &Args, samples: &crate::io::Array2, reference: &std::path::Path
                     samples.rows
                 ],
             };
-            let (_, probs) = crate::image_metrics::embed(&clf, &to_model(&samples.values), &device);
-            let predicted = crate::image_metrics::predicted_classes(&probs);
+            let predicted = scorer.classes(&samples.values);
             let hits = expected
                 .iter()
                 .zip(&predicted)
@@ -165,10 +128,11 @@ fn run_images(a: &Args, samples: &crate::io::Array2, reference: &std::path::Path
         return Ok(());
     }
     println!(
-        "{} samples vs {} ({} digits); floor: {n} real training digits",
+        "{} samples vs {} ({} digits); floor: {} real training digits",
         r.n,
         reference.display(),
-        refs.count
+        scorer.reference_count,
+        scorer.floor_count
     );
     if let Some(g) = agreement {
         println!(

@@ -1,6 +1,7 @@
 //! The `flowdiff` command line.
 
 mod bench;
+mod bench_images;
 mod classifier;
 mod data;
 mod demo;

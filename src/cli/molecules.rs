@@ -1,10 +1,12 @@
 //! `train`, `sample` and `eval` for molecules (`--data qm9`): discrete diffusion and discrete
 //! flow matching on QM9 heavy-atom graphs.
 
+use crate::chem::MolGraph;
+use crate::discrete::sampler::SampleSize;
 use crate::discrete::train::{self as gtrain, GraphTrainConfig};
 use crate::discrete::{DenseGraph, DiscreteMethod, Prior, PriorKind};
 use crate::models::graph::{GraphNet, GraphNetConfig};
-use crate::molecules::{MAX_ATOMS, load_train, marginals, to_molecule};
+use crate::molecules::{MAX_ATOMS, load_train, marginals, to_molecules};
 use crate::rng::SeededRng;
 use crate::train::{RunDir, TrainOptions};
 use anyhow::{Result, bail};
@@ -60,7 +62,7 @@ fn new_config(r: &TrainRequest, train: &[DenseGraph], data_dir: &Path) -> Result
     );
     model.node_width = r.width.unwrap_or(model.node_width);
     model.layers = r.depth.unwrap_or(model.layers);
-    if model.node_width == 0 || model.node_width % model.heads != 0 {
+    if model.node_width == 0 || !model.node_width.is_multiple_of(model.heads) {
         bail!(
             "--width must be a positive multiple of {} (the attention heads)",
             model.heads
@@ -95,7 +97,7 @@ fn new_config(r: &TrainRequest, train: &[DenseGraph], data_dir: &Path) -> Result
             DiscreteMethod::Flow => 500,
         },
     };
-    if cfg.steps == 0 || cfg.batch_size == 0 || !(cfg.lr > 0.0) {
+    if cfg.steps == 0 || cfg.batch_size == 0 || cfg.lr.is_nan() || cfg.lr <= 0.0 {
         bail!("--steps, --batch-size and --lr must be positive");
     }
     Ok(cfg)
@@ -123,20 +125,10 @@ pub fn train(r: TrainRequest) -> Result<()> {
         let data = load_train(&dir)?;
         (new_config(&r, &data.graphs, &dir)?, data)
     };
-    if let Some(m) = r.minutes {
-        if r.resume || r.steps.is_some() {
-            bail!(
-                "--minutes sets the number of steps; it cannot be combined with --steps or --resume"
-            );
-        }
-        if !(m > 0.0) {
-            bail!("--minutes must be positive");
-        }
-        cfg.steps = gtrain::steps_for_minutes(&cfg, &data.graphs, m);
-        println!(
-            "--minutes {m}: {} steps fit at this machine's measured speed",
-            cfg.steps
-        );
+    if let Some(steps) = super::train::minutes_budget(r.minutes, r.resume, r.steps, |m| {
+        gtrain::steps_for_minutes(&cfg, &data.graphs, m)
+    })? {
+        cfg.steps = steps;
     }
     println!(
         "training {} ({:?} prior) on QM9 ({} training molecules) for {} steps, seed {} -> {}",
@@ -158,8 +150,8 @@ pub fn train(r: TrainRequest) -> Result<()> {
     let hook_cfg = cfg.clone();
     let mut hook = |step: usize, ema: &GraphNet| -> Result<()> {
         let path = samples_dir.join(format!("step-{step:06}.png"));
-        let graphs = sample_graphs(&hook_cfg, ema, 64, 100, hook_cfg.seed, 0.0, None)?;
-        let smiles = write_outputs(&graphs, &path)?;
+        let graphs = sample_graphs(&hook_cfg, ema, (64, 100), hook_cfg.seed, 0.0, false)?;
+        let smiles = write_outputs(&to_molecules(&graphs)?, &path)?;
         let valid = smiles.iter().filter(|s| s.is_some()).count();
         println!(
             "step {step}: {valid}/64 valid (100 steps) -> {}",
@@ -168,14 +160,7 @@ pub fn train(r: TrainRequest) -> Result<()> {
         Ok(())
     };
     let out = gtrain::train(&cfg, &data.graphs, &r.out, opts, every, &mut hook)?;
-    println!(
-        "done: {} steps in {:.1}s ({:.2} steps/s), final loss {:.4}; weights {}",
-        out.steps,
-        out.seconds,
-        out.steps_run as f64 / out.seconds.max(1e-9),
-        out.final_loss,
-        run.weights().display()
-    );
+    super::train::print_done(&out, &run);
     crate::report::write_run_page(&r.out, cfg.seed)
 }
 
@@ -186,15 +171,15 @@ pub fn method_name(m: DiscreteMethod) -> &'static str {
     }
 }
 
-/// `count` graphs from a trained network, `steps` sampler steps, seeded.
+/// `count` graphs from a trained network, `steps` sampler steps, seeded; with a progress bar
+/// if `progress`.
 pub fn sample_graphs(
     cfg: &GraphTrainConfig,
     net: &GraphNet,
-    count: usize,
-    steps: usize,
+    (count, steps): (usize, usize),
     seed: u64,
     noise: f64,
-    trajectory: Option<&mut Vec<DenseGraph>>,
+    progress: bool,
 ) -> Result<Vec<DenseGraph>> {
     let device = crate::device::default();
     let net = burn::module::Module::valid(net);
@@ -206,23 +191,21 @@ pub fn sample_graphs(
         bail!("--noise (re-masking) applies to flow runs with the mask prior");
     }
     sampler.noise = noise;
-    Ok(sampler.sample(
-        &net,
+    let size = SampleSize {
         count,
         steps,
-        256,
-        &mut rng,
-        &device,
-        trajectory,
-        &|_| {},
-    ))
+        batch: 256,
+    };
+    let bar = crate::train::progress_bar(progress, size.evaluations() as u64, 0);
+    bar.set_prefix("sampling");
+    let graphs = sampler.sample(&net, size, &mut rng, &device, None, &|| bar.inc(1));
+    bar.finish_and_clear();
+    Ok(graphs)
 }
 
-/// Writes `graphs` to `path` by its extension: `.smi` (one SMILES per line; `INVALID` … for
-/// graphs that are not molecules), `.sdf`, or `.png` (a grid of drawings). Returns each
-/// graph's SMILES when it is a valid molecule.
-pub fn write_outputs(graphs: &[DenseGraph], path: &Path) -> Result<Vec<Option<String>>> {
-    let mols: Vec<crate::chem::MolGraph> = graphs.iter().map(to_molecule).collect::<Result<_>>()?;
+/// Writes generated molecules to `path` by its extension: `.smi` (one SMILES per line), `.sdf`,
+/// or `.png` (a grid of drawings). Returns each one's canonical SMILES when it is valid.
+pub fn write_outputs(mols: &[MolGraph], path: &Path) -> Result<Vec<Option<String>>> {
     let smiles: Vec<Option<String>> = mols
         .iter()
         .map(|m| {
@@ -239,8 +222,8 @@ pub fn write_outputs(graphs: &[DenseGraph], path: &Path) -> Result<Vec<Option<St
                 .collect();
             crate::io::write_atomic(path, text.as_bytes())?;
         }
-        Some("sdf") => crate::chem::sdf::write_sdf(&mols, path)?,
-        Some("png") => crate::chem::draw::draw_grid(&mols, 8, path)?,
+        Some("sdf") => crate::chem::sdf::write_sdf(mols, path)?,
+        Some("png") => crate::chem::draw::draw_grid(mols, 8, path)?,
         _ => bail!("{}: write .smi, .sdf or .png", path.display()),
     }
     Ok(smiles)
@@ -279,9 +262,10 @@ pub fn sample(
         .map(|s| s.step)
         .unwrap_or(cfg.steps);
     let timer = std::time::Instant::now();
-    let graphs = sample_graphs(&cfg, &net, n, steps, seed, noise, None)?;
+    let graphs = sample_graphs(&cfg, &net, (n, steps), seed, noise, true)?;
     let secs = timer.elapsed().as_secs_f64();
-    let smiles = write_outputs(&graphs, out)?;
+    let mols = to_molecules(&graphs)?;
+    let smiles = write_outputs(&mols, out)?;
     let valid: Vec<&String> = smiles.iter().flatten().collect();
     let unique: std::collections::HashSet<&String> = valid.iter().copied().collect();
     println!(
@@ -292,11 +276,10 @@ pub fn sample(
         out.display()
     );
     // The run's report: a grid of the first 64 and the full metrics against the training split.
-    write_outputs(&graphs[..n.min(64)], &run.join("samples.png"))?;
+    write_outputs(&mols[..n.min(64)], &run.join("samples.png"))?;
     match load_train(&cfg.data_dir) {
         Ok(train) => {
             let reference = crate::chem::Reference::from_graphs(&train.molecules);
-            let mols: Vec<_> = graphs.iter().map(to_molecule).collect::<Result<_>>()?;
             let m = crate::chem::evaluate_graphs(&mols, &reference);
             println!(
                 "validity {:.1}%, uniqueness {:.1}%, novelty {:.1}% (trained {trained} steps, {steps} sampler steps)",

@@ -184,26 +184,16 @@ pub fn run(a: Args) -> Result<()> {
         cfg.seed = a.seed.unwrap_or(cfg.seed);
         cfg.batch_size = a.batch_size.unwrap_or(cfg.batch_size);
         cfg.lr = a.lr.unwrap_or(cfg.lr);
-        if cfg.steps == 0 || cfg.batch_size == 0 || !(cfg.lr > 0.0) {
+        if cfg.steps == 0 || cfg.batch_size == 0 || cfg.lr.is_nan() || cfg.lr <= 0.0 {
             bail!("--steps, --batch-size and --lr must be positive");
         }
         cfg
     };
     let source = cfg.data.open()?;
-    if let Some(m) = a.minutes {
-        if a.resume || a.steps.is_some() {
-            bail!(
-                "--minutes sets the number of steps; it cannot be combined with --steps or --resume"
-            );
-        }
-        if !(m > 0.0) {
-            bail!("--minutes must be positive");
-        }
-        cfg.steps = steps_for_minutes(&cfg, &source, m);
-        println!(
-            "--minutes {m}: {} steps fit at this machine's measured speed",
-            cfg.steps
-        );
+    if let Some(steps) = minutes_budget(a.minutes, a.resume, a.steps, |m| {
+        steps_for_minutes(&cfg, &source, m)
+    })? {
+        cfg.steps = steps;
     }
     println!(
         "training {} on {} for {} steps, seed {} -> {}",
@@ -238,6 +228,32 @@ pub fn run(a: Args) -> Result<()> {
     };
     let out = train_with_hook(&cfg, &source, &a.out, opts, &mut hook)?;
     crate::report::write_run_page(&a.out, cfg.seed)?;
+    print_done(&out, &run);
+    Ok(())
+}
+
+/// The step count `--minutes` fits (timed by `fit`), after checking it is not combined with
+/// `--steps` or `--resume`; `None` without `--minutes`.
+pub(crate) fn minutes_budget(
+    minutes: Option<f64>,
+    resume: bool,
+    steps: Option<usize>,
+    fit: impl FnOnce(f64) -> usize,
+) -> Result<Option<usize>> {
+    let Some(m) = minutes else { return Ok(None) };
+    if resume || steps.is_some() {
+        bail!("--minutes sets the number of steps; it cannot be combined with --steps or --resume");
+    }
+    if m.is_nan() || m <= 0.0 {
+        bail!("--minutes must be positive");
+    }
+    let fitted = fit(m);
+    println!("--minutes {m}: {fitted} steps fit at this machine's measured speed");
+    Ok(Some(fitted))
+}
+
+/// The closing line of a training command.
+pub(crate) fn print_done(out: &crate::train::Outcome, run: &RunDir) {
     println!(
         "done: {} steps in {:.1}s ({:.2} steps/s), final loss {:.4}; weights {}",
         out.steps,
@@ -246,5 +262,4 @@ pub fn run(a: Args) -> Result<()> {
         out.final_loss,
         run.weights().display()
     );
-    Ok(())
 }

@@ -74,8 +74,8 @@ impl DenseGraph {
 }
 
 /// Padded one-hot tensors `(x, e, mask)` of `graphs` (shapes in the module docs).
-pub fn one_hot(
-    graphs: &[DenseGraph],
+pub fn one_hot<G: std::borrow::Borrow<DenseGraph>>(
+    graphs: &[G],
     max_nodes: usize,
     node_states: usize,
     edge_states: usize,
@@ -87,6 +87,7 @@ pub fn one_hot(
     let mut e = vec![0f32; b * m * m * edge_states];
     let mut mask = vec![0f32; b * m];
     for (g, graph) in graphs.iter().enumerate() {
+        let graph = graph.borrow();
         let n = graph.n();
         assert!(n <= m, "graph with {n} nodes exceeds max_nodes {m}");
         for i in 0..n {

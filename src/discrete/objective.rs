@@ -48,9 +48,8 @@ impl GraphObjective {
             self.edge_prior.states(),
             device,
         );
-        let targets: Vec<DenseGraph> = clean.iter().map(|g| (*g).clone()).collect();
         let (tx, te, _) = one_hot(
-            &targets,
+            clean,
             self.max_nodes,
             self.node_prior.classes,
             self.edge_prior.classes,

@@ -35,20 +35,39 @@ pub struct GraphSampler {
     pub noise: f64,
 }
 
+/// How many graphs a sampler draws, in batches of what size, with how many steps each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SampleSize {
+    pub count: usize,
+    pub steps: usize,
+    pub batch: usize,
+}
+
+impl SampleSize {
+    /// Network evaluations in all (the length of a progress bar).
+    pub fn evaluations(&self) -> usize {
+        self.count.div_ceil(self.batch.max(1)) * self.steps
+    }
+}
+
 impl GraphSampler {
-    /// `count` graphs in batches of `batch`, with `steps` steps from the prior to the data.
-    /// If `trajectory` is given it receives the first graph's state after every step.
+    /// `size.count` graphs in batches of `size.batch`, with `size.steps` steps from the prior
+    /// to the data; `progress` is called after every step of every batch. If `trajectory` is
+    /// given it receives the first graph's state after every step.
     pub fn sample(
         &self,
         net: &GraphNet,
-        count: usize,
-        steps: usize,
-        batch: usize,
+        size: SampleSize,
         rng: &mut SeededRng,
         device: &Device,
         mut trajectory: Option<&mut Vec<DenseGraph>>,
-        progress: &dyn Fn(usize),
+        progress: &dyn Fn(),
     ) -> Vec<DenseGraph> {
+        let SampleSize {
+            count,
+            steps,
+            batch,
+        } = size;
         let grid = self.path.grid(steps);
         let mut out = Vec::with_capacity(count);
         while out.len() < count {
@@ -67,9 +86,9 @@ impl GraphSampler {
                 {
                     t.push(graphs[0].clone());
                 }
+                progress();
             }
             out.extend(graphs);
-            progress(out.len());
         }
         out
     }
@@ -109,7 +128,7 @@ impl GraphSampler {
             self.edge_prior.classes,
         );
         let (ks, kt) = (self.path.kappa(s), self.path.kappa(t));
-        let jump = jump_probability(self.path.method, s, t, ks, kt);
+        let jump = flow_jump_probability(s, t);
         let update =
             |x: usize, probs: &[f32], prior: &Prior, rng: &mut SeededRng| match self.path.method {
                 DiscreteMethod::Diffusion { .. } => ancestral_step(x, probs, prior, ks, kt, rng),
@@ -135,14 +154,10 @@ impl GraphSampler {
     }
 }
 
-/// Probability that a component is redrawn over `[s, t]` in the CTMC Euler step:
-/// `(t − s)·κ'(s)/(1 − κ(s))`, capped at 1 (for the flow's `κ = tau`, `(t − s)/(1 − s)`).
-fn jump_probability(method: DiscreteMethod, s: f64, t: f64, ks: f64, kt: f64) -> f64 {
-    match method {
-        DiscreteMethod::Flow => ((t - s) / (1.0 - s).max(1e-12)).min(1.0),
-        // Not used by the ancestral sampler; the finite-difference rate for completeness.
-        DiscreteMethod::Diffusion { .. } => ((kt - ks) / (1.0 - ks).max(1e-12)).min(1.0),
-    }
+/// Probability that a component is redrawn over `[s, t]` in the CTMC Euler step of the flow's
+/// path `κ = tau` (Gat et al. 2024): `(t − s)·κ'(s)/(1 − κ(s)) = (t − s)/(1 − s)`, capped at 1.
+fn flow_jump_probability(s: f64, t: f64) -> f64 {
+    ((t - s) / (1.0 - s).max(1e-12)).min(1.0)
 }
 
 /// One CTMC Euler step: with probability `jump` redraw `x` from `p̂` (`probs`, over classes).

@@ -191,33 +191,12 @@ fn tiny_config(
 ) -> super::train::GraphTrainConfig {
     let node_prior = Prior::new(kind, &[0.4, 0.3, 0.2, 0.1]);
     let edge_prior = Prior::new(kind, &[0.6, 0.2, 0.15, 0.05]);
+    let counts = vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0];
     super::train::GraphTrainConfig {
         data: "rings".into(),
-        data_dir: "unused".into(),
-        method,
-        model: GraphNetConfig {
-            layers: 2,
-            node_width: 32,
-            edge_width: 16,
-            heads: 4,
-            ..GraphNetConfig::qm9(node_prior.states(), edge_prior.states(), 4, 4)
-        },
-        node_prior,
-        edge_prior,
-        node_counts: vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0],
         node_names: vec!["a".into(), "b".into(), "c".into(), "d".into()],
-        steps,
-        batch_size: 32,
-        lr: 3e-3,
-        warmup_steps: 5,
-        min_lr_ratio: 0.1,
-        weight_decay: 0.0,
-        grad_clip: 1.0,
-        ema_decay: 0.9,
-        edge_weight: 5.0,
         seed: 11,
-        checkpoint_every: 1000,
-        sample_steps: 20,
+        ..super::train::GraphTrainConfig::tiny(method, node_prior, edge_prior, counts, steps)
     }
 }
 
@@ -296,9 +275,14 @@ fn a_trained_model_samples_the_ring_data() {
     let device = Device::flex();
     let (cfg, net) = super::train::load_model(dir.path(), &device).unwrap();
     let mut rng = SeededRng::new(5);
+    let size = super::sampler::SampleSize {
+        count: 200,
+        steps: 100,
+        batch: 100,
+    };
     let samples = cfg
         .sampler()
-        .sample(&net, 200, 100, 100, &mut rng, &device, None, &|_| {});
+        .sample(&net, size, &mut rng, &device, None, &|| {});
     let is_ring = |g: &DenseGraph| {
         let n = g.n();
         let mut classes = g.nodes.clone();

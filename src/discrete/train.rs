@@ -1,6 +1,5 @@
-//! Training a graph denoiser: the foundation's loop (AdamW, warm-up + cosine learning rate,
-//! gradient clipping, EMA, seeded, exactly resumable checkpoints, progress bar, NaN stop) on
-//! the [`GraphObjective`]. A graph run directory holds `graph.json` (this config) beside the
+//! Training a graph denoiser: the shared loop of [`crate::train::engine`] on the
+//! [`GraphObjective`]. A graph run directory holds `graph.json` (this config) beside the
 //! usual `loss.csv`, `model.safetensors` (EMA weights) and `checkpoint/`.
 
 use super::batch::DenseGraph;
@@ -11,13 +10,11 @@ use super::sampler::GraphSampler;
 use crate::io::write_json;
 use crate::models::graph::{GraphNet, GraphNetConfig};
 use crate::rng::SeededRng;
-use crate::train::checkpoint::{self, TrainState};
-use crate::train::{Outcome, RunDir, TrainOptions, ema, lr, progress_bar, save_checkpoint};
+use crate::train::checkpoint;
+use crate::train::engine::{self, Schedule};
+use crate::train::{Outcome, RunDir, TrainOptions};
 use anyhow::{Context, Result, bail};
-use burn::module::Module;
-use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -52,6 +49,51 @@ pub struct GraphTrainConfig {
 }
 
 impl GraphTrainConfig {
+    /// A small run for tests and quick checks: a 2-layer graph transformer (node width 32,
+    /// edge width 16, 4 heads), batch 32, peak learning rate 3e-3, short warm-up, EMA 0.9.
+    pub fn tiny(
+        method: DiscreteMethod,
+        node_prior: Prior,
+        edge_prior: Prior,
+        node_counts: Vec<f64>,
+        steps: usize,
+    ) -> Self {
+        let model = GraphNetConfig {
+            layers: 2,
+            node_width: 32,
+            edge_width: 16,
+            heads: 4,
+            ..GraphNetConfig::qm9(
+                node_prior.states(),
+                edge_prior.states(),
+                node_prior.classes,
+                edge_prior.classes,
+            )
+        };
+        Self {
+            data: "tiny".into(),
+            data_dir: "unused".into(),
+            method,
+            node_prior,
+            edge_prior,
+            node_counts,
+            node_names: vec![],
+            model,
+            steps,
+            batch_size: 32,
+            lr: 3e-3,
+            warmup_steps: 5,
+            min_lr_ratio: 0.1,
+            weight_decay: 0.0,
+            grad_clip: 1.0,
+            ema_decay: 0.9,
+            edge_weight: 5.0,
+            seed: 0,
+            checkpoint_every: 1000,
+            sample_steps: 20,
+        }
+    }
+
     pub fn objective(&self) -> GraphObjective {
         GraphObjective {
             path: MixturePath::new(self.method),
@@ -73,11 +115,20 @@ impl GraphTrainConfig {
         }
     }
 
-    fn optimizer(&self) -> ModuleOptimizer {
-        AdamWConfig::new()
-            .with_weight_decay(self.weight_decay as f32)
-            .with_grad_clipping(Some(GradientClippingConfig::Norm(self.grad_clip as f32)))
-            .init()
+    /// The optimisation settings of the shared loop; the hook runs every `hook_every` steps.
+    pub fn schedule(&self, hook_every: usize) -> Schedule {
+        Schedule {
+            steps: self.steps,
+            lr: self.lr,
+            warmup_steps: self.warmup_steps,
+            min_lr_ratio: self.min_lr_ratio,
+            weight_decay: self.weight_decay,
+            grad_clip: self.grad_clip,
+            ema_decay: self.ema_decay,
+            seed: self.seed,
+            checkpoint_every: self.checkpoint_every,
+            hook_every,
+        }
     }
 }
 
@@ -100,29 +151,30 @@ pub fn load_model(dir: &Path, device: &Device) -> Result<(GraphTrainConfig, Grap
     Ok((cfg, net))
 }
 
+/// The loss of one step on a batch drawn from `data`.
+fn batch_loss<'a>(
+    cfg: &GraphTrainConfig,
+    data: &'a [DenseGraph],
+    device: &'a Device,
+) -> impl FnMut(&GraphNet, &mut SeededRng) -> Tensor<1> + 'a {
+    let objective = cfg.objective();
+    let size = cfg.batch_size;
+    move |net, rng| {
+        let batch: Vec<&DenseGraph> = (0..size).map(|_| &data[rng.below(data.len())]).collect();
+        objective.loss(net, &batch, rng, device)
+    }
+}
+
 /// Steps that fit in `minutes`, from the time of a few steps on this machine.
 pub fn steps_for_minutes(cfg: &GraphTrainConfig, data: &[DenseGraph], minutes: f64) -> usize {
     let device = crate::device::default().autodiff();
-    let mut model = cfg.model.init(&device);
-    let mut optim = cfg.optimizer();
-    let objective = cfg.objective();
-    let mut rng = SeededRng::new(cfg.seed).fork("calibrate");
-    let mut timer = std::time::Instant::now();
-    for k in 0..6 {
-        if k == 1 {
-            timer = std::time::Instant::now(); // the first step pays one-off costs
-        }
-        let batch = draw_batch(data, cfg.batch_size, &mut rng);
-        let loss = objective.loss(&model, &batch, &mut rng, &device);
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(cfg.lr, model, grads);
-    }
-    let per_step = timer.elapsed().as_secs_f64() / 5.0;
-    ((minutes * 60.0 / per_step) as usize).max(1)
-}
-
-fn draw_batch<'a>(data: &'a [DenseGraph], size: usize, rng: &mut SeededRng) -> Vec<&'a DenseGraph> {
-    (0..size).map(|_| &data[rng.below(data.len())]).collect()
+    let mut loss = batch_loss(cfg, data, &device);
+    engine::steps_for_minutes(
+        &cfg.schedule(0),
+        cfg.model.init(&device),
+        &mut loss,
+        minutes,
+    )
 }
 
 /// Trains on `data` (clean training graphs), writing the run to `dir`; `hook(step, ema)` runs
@@ -147,89 +199,17 @@ pub fn train(
     }
     let run = RunDir(dir.to_path_buf());
     let device = crate::device::default().autodiff();
-    device.seed(cfg.seed);
-    let mut model = checkpoint::stable_ids(cfg.model.init(&device));
-    let mut optim = cfg.optimizer();
-    let mut ema_model = model.valid();
-    let mut rng = SeededRng::new(cfg.seed).fork("train");
-    let mut losses = Vec::new();
-    let mut start = 0;
-    if opts.resume {
-        let state = checkpoint::load_state(&run.ckpt("state.json"))?;
-        model = checkpoint::load_weights(model, &run.ckpt("model.safetensors"))?;
-        ema_model = checkpoint::load_weights(ema_model, &run.ckpt("ema.safetensors"))?;
-        optim = checkpoint::load_optimizer(optim, &run.ckpt("optimizer.bpk"))?;
-        rng = SeededRng::from_state(state.rng);
-        losses = checkpoint::load_loss_log(&run.loss_log())?;
-        losses.retain(|r| r.0 < state.step);
-        start = state.step;
-    } else {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_json(&config_path(dir), cfg)?;
-    }
-    let objective = cfg.objective();
-    let end = opts
-        .stop_after
-        .map_or(cfg.steps, |k| (start + k).min(cfg.steps));
-    let bar = progress_bar(opts.progress, cfg.steps as u64, start as u64);
-    let timer = std::time::Instant::now();
-    let mut last = f64::NAN;
-    let mut end_step = end;
-    for step in start..end {
-        device.seed(cfg.seed ^ (step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let batch = draw_batch(data, cfg.batch_size, &mut rng);
-        let loss = objective.loss(&model, &batch, &mut rng, &device);
-        let value = loss.clone().into_scalar::<f32>() as f64;
-        if !value.is_finite() {
-            bar.abandon();
-            bail!(
-                "training diverged: loss is {value} at step {step} (seed {}); lower --lr (now {})",
-                cfg.seed,
-                cfg.lr
-            );
-        }
-        let rate = lr::warmup_cosine(step, cfg.steps, cfg.warmup_steps, cfg.lr, cfg.min_lr_ratio);
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(rate, model, grads);
-        ema_model = ema::update(ema_model, &model, ema::warmed_decay(cfg.ema_decay, step));
-        losses.push((step, value, rate));
-        last = value;
-        bar.inc(1);
-        if step % 10 == 0 {
-            bar.set_message(format!("loss {value:.4}"));
-        }
-        let done = step + 1;
-        let out_of_time = opts
-            .time_limit
-            .is_some_and(|l| timer.elapsed().as_secs_f64() >= l);
-        if done % cfg.checkpoint_every == 0 || done == end || out_of_time {
-            let state = TrainState {
-                step: done,
-                rng: rng.state(),
-            };
-            save_checkpoint(&run, &model, &ema_model, &optim, &state, &losses)?;
-        }
-        if every > 0 && (done % every == 0 || done == cfg.steps) {
-            bar.suspend(|| hook(done, &ema_model))?;
-        }
-        if out_of_time {
-            end_step = done;
-            break;
-        }
-    }
-    bar.finish_and_clear();
-    if end_step < end {
-        println!(
-            "stopped at step {end_step} of {}: the {:.0}-second limit is reached (checkpoint saved)",
-            cfg.steps,
-            opts.time_limit.unwrap_or_default()
-        );
-    }
-    Ok(Outcome {
-        steps: end_step,
-        steps_run: end_step - start,
-        final_loss: last,
-        seconds: timer.elapsed().as_secs_f64(),
-        losses,
-    })
+    let mut loss = batch_loss(cfg, data, &device);
+    let write_config = || write_json(&config_path(dir), cfg);
+    let schedule = cfg.schedule(every);
+    engine::run(
+        &schedule,
+        &run,
+        &device,
+        &|d| cfg.model.init(d),
+        opts,
+        &write_config,
+        &mut loss,
+        hook,
+    )
 }

@@ -12,64 +12,12 @@
 //! maps still give wide GEMMs). Nothing of size `batch × cols` is ever materialised.
 
 pub use super::conv_im2col::Geometry;
+use super::matmul::{Mat, gemm as gemm_par};
 use rayon::prelude::*;
 
-/// A row-major matrix operand for [`gemm`]: pointer and row stride (column stride 1), or its
-/// transpose (row stride 1, column stride `ld`).
-#[derive(Clone, Copy)]
-struct Mat {
-    ptr: *const f32,
-    rs: isize,
-    cs: isize,
-}
-
-impl Mat {
-    fn rows(s: &[f32], ld: usize) -> Self {
-        Self {
-            ptr: s.as_ptr(),
-            rs: ld as isize,
-            cs: 1,
-        }
-    }
-
-    fn transposed(s: &[f32], ld: usize) -> Self {
-        Self {
-            ptr: s.as_ptr(),
-            rs: 1,
-            cs: ld as isize,
-        }
-    }
-}
-
-/// `dst[m, n] (+)= lhs[m, k] · rhs[k, n]` (accumulating when `accumulate`), single-threaded;
-/// `dst` is row-major with row stride `n`.
-fn gemm(dst: &mut [f32], [m, n, k]: [usize; 3], lhs: Mat, rhs: Mat, accumulate: bool) {
-    assert!(dst.len() >= m * n);
-    // SAFETY: `dst` holds `m·n` elements; `lhs`/`rhs` were built from slices holding the
-    // `m·k` / `k·n` elements their strides address (checked by the callers' slice lengths).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            lhs.ptr,
-            lhs.cs,
-            lhs.rs,
-            rhs.ptr,
-            rhs.cs,
-            rhs.rs,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        )
-    }
+/// A single-threaded GEMM (the kernels here parallelise over samples).
+fn gemm(dst: &mut [f32], dims: [usize; 3], lhs: Mat, rhs: Mat, accumulate: bool) {
+    gemm_par(dst, dims, lhs, rhs, accumulate, false);
 }
 
 /// Samples per rayon task: the batch in one contiguous run per thread.

@@ -56,6 +56,22 @@ pub fn apply<const D: usize>(op: impl FlexOp, inputs: &[DispatchTensor]) -> Opti
     Some(Tensor::from_primitive::<Flex>(run(&op, &plain)?))
 }
 
+/// The values of a plain (not autodiff) f32 flex tensor, copied to contiguous order if they
+/// are not; `None` on other backends and dtypes.
+pub fn plain_values<const D: usize>(t: &Tensor<D>) -> Option<FlexTensor> {
+    contiguous(&float::<Flex>(&t.clone().into_dispatch())?)
+}
+
+/// `data` of shape `shape` as a plain flex tensor.
+pub fn plain_tensor<const D: usize>(data: Vec<f32>, shape: [usize; D]) -> Tensor<D> {
+    Tensor::from_primitive::<Flex>(flex(data, shape.to_vec()))
+}
+
+/// The contiguous f32 values of a flex tensor from [`plain_values`].
+pub fn values(t: &FlexTensor) -> &[f32] {
+    f32s(t)
+}
+
 /// The float primitive of `t` on backend `B`, if it lives there.
 fn float<B: Backend>(t: &DispatchTensor) -> Option<FloatTensor<B>>
 where

@@ -15,6 +15,7 @@
 
 use super::embedding::sinusoidal;
 use super::graph_layer::GraphLayer;
+use super::linear::linear;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{relu, silu};
@@ -114,16 +115,16 @@ impl GraphNet {
         let device = x.device();
         let [b, n, _] = x.dims();
         let (node_extra, edge_extra) = structure(&e, &node_mask, self.max_nodes);
-        let h = self.node_in.forward(Tensor::cat(vec![x, node_extra], 2));
-        let ee = self.edge_in.forward(Tensor::cat(vec![e, edge_extra], 3));
-        let temb = silu(
-            self.time_hidden
-                .forward(sinusoidal(tau, self.time_dim, &device)),
-        );
+        let h = linear(&self.node_in, Tensor::cat(vec![x, node_extra], 2));
+        let ee = linear(&self.edge_in, Tensor::cat(vec![e, edge_extra], 3));
+        let temb = silu(linear(
+            &self.time_hidden,
+            sinusoidal(tau, self.time_dim, &device),
+        ));
         let dx = h.dims()[2];
         let de = ee.dims()[3];
-        let mut h = h + self.time_node.forward(temb.clone()).reshape([b, 1, dx]);
-        let mut ee = ee + self.time_edge.forward(temb).reshape([b, 1, 1, de]);
+        let mut h = h + linear(&self.time_node, temb.clone()).reshape([b, 1, dx]);
+        let mut ee = ee + linear(&self.time_edge, temb).reshape([b, 1, 1, de]);
         let key_mask = node_mask
             .sub_scalar(1.0)
             .mul_scalar(1e4)
@@ -131,8 +132,8 @@ impl GraphNet {
         for layer in &self.layers {
             (h, ee) = layer.forward(h, ee, key_mask.clone());
         }
-        let nodes = self.node_head.forward(relu(self.node_hidden.forward(h)));
-        let edges = self.edge_head.forward(relu(self.edge_hidden.forward(ee)));
+        let nodes = linear(&self.node_head, relu(linear(&self.node_hidden, h)));
+        let edges = linear(&self.edge_head, relu(linear(&self.edge_hidden, ee)));
         let edges = (edges.clone() + edges.swap_dims(1, 2)).div_scalar(2.0);
         (nodes, edges)
     }

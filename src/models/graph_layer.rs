@@ -6,6 +6,7 @@
 //! Shapes: nodes `h: [b, n, dx]`, edges `e: [b, n, n, de]`, `key_mask: [b, 1, 1, n]` (0 for a
 //! real node, a large negative number for padding).
 
+use super::linear::linear;
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{relu, softmax};
@@ -29,8 +30,7 @@ impl FeedForward {
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        self.down
-            .forward(self.dropout.forward(relu(self.up.forward(x))))
+        linear(&self.down, self.dropout.forward(relu(linear(&self.up, x))))
     }
 }
 
@@ -92,17 +92,17 @@ impl GraphLayer {
         let heads = self.heads;
         let dh = dx / heads;
         let split = |t: Tensor<3>| t.reshape([b, n, heads, dh]).swap_dims(1, 2); // [b, H, n, dh]
-        let q = split(self.q.forward(h.clone()));
-        let k = split(self.k.forward(h.clone()));
-        let v = split(self.v.forward(h.clone()));
+        let q = split(linear(&self.q, h.clone()));
+        let k = split(linear(&self.k, h.clone()));
+        let v = split(linear(&self.v, h.clone()));
         let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt()); // [b, H, n, n]
         // FiLM of the scores by the edges: s · (1 + E_mul) + E_add.
         let to_heads = |t: Tensor<4>| t.permute([0, 3, 1, 2]); // [b, n, n, H] → [b, H, n, n]
-        let mul = to_heads(self.e_mul.forward(e.clone()));
-        let add = to_heads(self.e_add.forward(e.clone()));
+        let mul = to_heads(linear(&self.e_mul, e.clone()));
+        let add = to_heads(linear(&self.e_add, e.clone()));
         let scores = scores.clone().mul(mul.add_scalar(1.0)).add(add);
         // Edge stream: e + W(scores), norm, feed-forward.
-        let e_upd = self.e_out.forward(scores.clone().permute([0, 2, 3, 1]));
+        let e_upd = linear(&self.e_out, scores.clone().permute([0, 2, 3, 1]));
         let e = self.norm_e1.forward(e + self.dropout.forward(e_upd));
         let e = self
             .norm_e2
@@ -112,7 +112,7 @@ impl GraphLayer {
         let out = attn.matmul(v).swap_dims(1, 2).reshape([b, n, dx]);
         let h = self
             .norm_x1
-            .forward(h + self.dropout.forward(self.x_out.forward(out)));
+            .forward(h + self.dropout.forward(linear(&self.x_out, out)));
         let h = self
             .norm_x2
             .forward(h.clone() + self.dropout.forward(self.ff_x.forward(h)));

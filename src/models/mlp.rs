@@ -1,9 +1,10 @@
 //! The MLP for points: `[x, emb(tau)] → width → … → width → d`, SiLU activations.
 
 use super::embedding::sinusoidal;
+use super::linear::linear;
+use super::norm_act::silu;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -65,11 +66,11 @@ impl Mlp {
     pub fn forward(&self, x: Tensor<2>, t: Tensor<2>) -> Tensor<2> {
         let device = x.device();
         let emb = sinusoidal(t, self.time_dim, &device);
-        let mut h = silu(self.input.forward(Tensor::cat(vec![x, emb], 1)));
+        let mut h = silu(linear(&self.input, Tensor::cat(vec![x, emb], 1)));
         for layer in &self.hidden {
-            h = silu(layer.forward(h));
+            h = silu(linear(layer, h));
         }
-        self.output.forward(h)
+        linear(&self.output, h)
     }
 }
 

@@ -11,6 +11,8 @@ pub mod exact;
 pub mod flex_op;
 pub mod graph;
 pub mod graph_layer;
+pub mod linear;
+mod matmul;
 pub mod mlp;
 pub mod network;
 pub mod norm_act;

@@ -9,6 +9,7 @@
 
 use super::conv::{Conv2d, Conv2dConfig};
 use super::embedding::sinusoidal;
+use super::linear::linear;
 use super::norm_act::{GroupNorm, GroupNormConfig, silu};
 use burn::module::Module;
 use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
@@ -162,7 +163,7 @@ impl ResBlock {
         let [n, _, _, _] = x.dims();
         let h = self.conv1.forward(silu(self.norm1.forward(x.clone())));
         let c = h.dims()[1];
-        let h = h.add(self.time.forward(silu(emb.clone())).reshape([n, c, 1, 1]));
+        let h = h.add(linear(&self.time, silu(emb.clone())).reshape([n, c, 1, 1]));
         let h = self
             .conv2
             .forward(self.dropout.forward(silu(self.norm2.forward(h))));
@@ -251,9 +252,8 @@ impl UNet {
         let [n, d] = x.dims();
         let device = x.device();
         let [c, h, w] = self.shape;
-        let mut emb = self
-            .time2
-            .forward(silu(self.time1.forward(sinusoidal(t, self.base, &device))));
+        let temb = silu(linear(&self.time1, sinusoidal(t, self.base, &device)));
+        let mut emb = linear(&self.time2, temb);
         if let Some(classes) = &self.classes {
             let labels =
                 labels.unwrap_or_else(|| Tensor::full([n], self.null_class as i64, &device));

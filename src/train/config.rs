@@ -81,6 +81,22 @@ impl TrainConfig {
         }
     }
 
+    /// The optimisation settings of the shared loop; the hook draws sample grids.
+    pub fn schedule(&self) -> super::Schedule {
+        super::Schedule {
+            steps: self.steps,
+            lr: self.lr,
+            warmup_steps: self.warmup_steps,
+            min_lr_ratio: self.min_lr_ratio,
+            weight_decay: self.weight_decay,
+            grad_clip: self.grad_clip,
+            ema_decay: self.ema_decay,
+            seed: self.seed,
+            checkpoint_every: self.checkpoint_every,
+            hook_every: self.sample_every,
+        }
+    }
+
     /// The MLP's settings, for point runs.
     pub fn mlp_mut(&mut self) -> Option<&mut MlpConfig> {
         match &mut self.model {

@@ -5,9 +5,11 @@
 //! used for sampling) and `checkpoint/` (`model.safetensors`, `ema.safetensors`,
 //! `optimizer.bpk`, `state.json`).
 
+pub mod adamw;
 pub mod checkpoint;
 pub mod config;
 pub mod ema;
+pub mod engine;
 pub mod lr;
 pub mod objective;
 
@@ -17,11 +19,11 @@ use crate::models::{NetModel, Network};
 use crate::rng::SeededRng;
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
-use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use checkpoint::TrainState;
 pub use config::TrainConfig;
+pub use engine::Schedule;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
@@ -88,13 +90,6 @@ pub struct TrainOptions {
     pub time_limit: Option<f64>,
 }
 
-fn optimizer(cfg: &TrainConfig) -> ModuleOptimizer {
-    AdamWConfig::new()
-        .with_weight_decay(cfg.weight_decay as f32)
-        .with_grad_clipping(Some(GradientClippingConfig::Norm(cfg.grad_clip as f32)))
-        .init()
-}
-
 /// Trains the network of `cfg` on `source`, writing the run to `dir`.
 pub fn train(
     cfg: &TrainConfig,
@@ -140,21 +135,11 @@ fn regression_loss(
 /// Steps that fit `minutes` of training at the speed of a few timed steps on this machine.
 pub fn steps_for_minutes(cfg: &TrainConfig, source: &PointSource, minutes: f64) -> usize {
     let device = crate::device::default().autodiff();
-    let mut model = cfg.model.init(&device);
-    let mut optim = optimizer(cfg);
     let objective = cfg.method.objective();
-    let mut rng = SeededRng::new(cfg.seed).fork("calibrate");
-    let mut timer = std::time::Instant::now();
-    for k in 0..6 {
-        if k == 1 {
-            timer = std::time::Instant::now(); // the first step pays one-off costs
-        }
-        let loss = regression_loss(cfg, &model, objective.as_ref(), source, &mut rng, &device);
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(cfg.lr, model, grads);
-    }
-    let per_step = timer.elapsed().as_secs_f64() / 5.0;
-    ((minutes * 60.0 / per_step) as usize).max(1)
+    let mut loss = |m: &Network, rng: &mut SeededRng| {
+        regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
+    };
+    engine::steps_for_minutes(&cfg.schedule(), cfg.model.init(&device), &mut loss, minutes)
 }
 
 /// [`train`], calling `hook(step, ema)` every `cfg.sample_every` steps (e.g. to draw samples).
@@ -174,92 +159,21 @@ pub fn train_with_hook(
         );
     }
     let device = crate::device::default().autodiff();
-    device.seed(cfg.seed);
-    let mut model: Network = checkpoint::stable_ids(cfg.model.init(&device));
-    let mut optim = optimizer(cfg);
-    let mut ema = model.valid();
-    let mut rng = SeededRng::new(cfg.seed).fork("train");
-    let mut losses = Vec::new();
-    let mut start = 0;
-    if opts.resume {
-        let state = checkpoint::load_state(&run.ckpt("state.json"))?;
-        model = checkpoint::load_weights(model, &run.ckpt("model.safetensors"))?;
-        ema = checkpoint::load_weights(ema, &run.ckpt("ema.safetensors"))?;
-        optim = checkpoint::load_optimizer(optim, &run.ckpt("optimizer.bpk"))?;
-        rng = SeededRng::from_state(state.rng);
-        losses = checkpoint::load_loss_log(&run.loss_log())?;
-        losses.retain(|r| r.0 < state.step);
-        start = state.step;
-    } else {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        write_json(&run.config(), cfg)?;
-    }
     let objective = cfg.method.objective();
-    let end = opts
-        .stop_after
-        .map_or(cfg.steps, |k| (start + k).min(cfg.steps));
-    let bar = progress_bar(opts.progress, cfg.steps as u64, start as u64);
-    let timer = std::time::Instant::now();
-    let mut last = f64::NAN;
-    let mut end_step = end;
-    for step in start..end {
-        // Backend randomness (dropout masks) is reseeded from (seed, step), so a resumed run
-        // draws exactly the masks the uninterrupted run would have.
-        device.seed(cfg.seed ^ (step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let loss = regression_loss(cfg, &model, objective.as_ref(), source, &mut rng, &device);
-        let value = loss.clone().into_scalar::<f32>() as f64;
-        if !value.is_finite() {
-            bar.abandon();
-            bail!(
-                "training diverged: loss is {value} at step {step} (seed {}); lower --lr (now {}) or check the data",
-                cfg.seed,
-                cfg.lr
-            );
-        }
-        let lr = lr::warmup_cosine(step, cfg.steps, cfg.warmup_steps, cfg.lr, cfg.min_lr_ratio);
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(lr, model, grads);
-        ema = ema::update(ema, &model, ema::warmed_decay(cfg.ema_decay, step));
-        losses.push((step, value, lr));
-        last = value;
-        bar.inc(1);
-        if step % 10 == 0 {
-            bar.set_message(format!("loss {value:.4}"));
-        }
-        let done = step + 1;
-        let out_of_time = opts
-            .time_limit
-            .is_some_and(|l| timer.elapsed().as_secs_f64() >= l);
-        if done % cfg.checkpoint_every == 0 || done == end || out_of_time {
-            let state = TrainState {
-                step: done,
-                rng: rng.state(),
-            };
-            save_checkpoint(&run, &model, &ema, &optim, &state, &losses)?;
-        }
-        if cfg.sample_every > 0 && (done % cfg.sample_every == 0 || done == cfg.steps) {
-            bar.suspend(|| hook(done, &ema))?;
-        }
-        if out_of_time {
-            end_step = done;
-            break;
-        }
-    }
-    bar.finish_and_clear();
-    if end_step < end {
-        println!(
-            "stopped at step {end_step} of {}: the {:.0}-second limit is reached (checkpoint saved)",
-            cfg.steps,
-            opts.time_limit.unwrap_or_default()
-        );
-    }
-    Ok(Outcome {
-        steps: end_step,
-        steps_run: end_step - start,
-        final_loss: last,
-        seconds: timer.elapsed().as_secs_f64(),
-        losses,
-    })
+    let mut loss = |m: &Network, rng: &mut SeededRng| {
+        regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
+    };
+    let write_config = || write_json(&run.config(), cfg);
+    engine::run(
+        &cfg.schedule(),
+        &run,
+        &device,
+        &|d| cfg.model.init(d),
+        opts,
+        &write_config,
+        &mut loss,
+        hook,
+    )
 }
 
 /// Writes a full checkpoint (weights, EMA, optimizer, loss log, then the state) into `run`.

@@ -4,13 +4,12 @@
 //! one-hot inputs and random clean targets, the training loss (node cross-entropy + 5 × edge
 //! cross-entropy), AdamW.
 
-use super::{Prepared, Trainer};
+use super::{Prepared, train_repeat};
 use crate::discrete::DenseGraph;
 use crate::discrete::batch::{one_hot, times};
 use crate::discrete::objective::cross_entropy;
 use crate::models::graph::{GraphNet, GraphNetConfig};
 use crate::rng::SeededRng;
-use burn::module::Module;
 use burn::tensor::Device;
 
 const BATCH: usize = 256;
@@ -38,7 +37,6 @@ pub fn train(device: &Device, iters: usize) -> Prepared {
     let device = device.clone().autodiff();
     let cfg = GraphNetConfig::qm9(9, 5, 8, 4);
     let model: GraphNet = cfg.init(&device);
-    let params = model.num_params();
     let mut rng = SeededRng::new(0);
     let noisy = random_graphs(&mut rng, 9, 5);
     let clean = random_graphs(&mut rng, 8, 4);
@@ -46,18 +44,8 @@ pub fn train(device: &Device, iters: usize) -> Prepared {
     let (tx, te, _) = one_hot(&clean, NODES, 8, 4, &device);
     let taus: Vec<f64> = (0..BATCH).map(|_| rng.uniform()).collect();
     let t = times(&taus, &device);
-    let mut trainer = Trainer::new(model);
-    Prepared {
-        params,
-        unit: "steps/s",
-        units_per_repeat: iters as f64,
-        batch: BATCH,
-        iters,
-        run: Box::new(move || {
-            trainer.steps(iters, |m: &GraphNet| {
-                let (nl, el) = m.forward(x.clone(), e.clone(), t.clone(), mask.clone());
-                cross_entropy(nl, tx.clone()) + cross_entropy(el, te.clone()).mul_scalar(5.0)
-            })
-        }),
-    }
+    train_repeat(model, BATCH, iters, move |m: &GraphNet| {
+        let (nl, el) = m.forward(x.clone(), e.clone(), t.clone(), mask.clone());
+        cross_entropy(nl, tx.clone()) + cross_entropy(el, te.clone()).mul_scalar(5.0)
+    })
 }

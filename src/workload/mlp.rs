@@ -5,10 +5,11 @@
 //! Workloads: `mlp-train` (batch 512, conditional flow-matching loss on the straight path,
 //! AdamW lr 1e-3) and `mlp-sample` (10,000 points × 100 Euler steps on the inference device).
 
-use super::{Prepared, Trainer};
+use super::{Prepared, train_repeat};
+use crate::models::linear::linear;
+use crate::models::norm_act::silu;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::silu;
 use burn::tensor::{Device, Distribution, Tensor};
 
 /// Hidden width.
@@ -41,9 +42,9 @@ impl BenchMlp {
         let (last, hidden) = self.layers.split_last().expect("four layers");
         let mut h = Tensor::cat(vec![x, t], 1);
         for layer in hidden {
-            h = silu(layer.forward(h));
+            h = silu(linear(layer, h));
         }
-        last.forward(h)
+        linear(last, h)
     }
 }
 
@@ -57,24 +58,12 @@ pub fn train(device: &Device, iters: usize) -> Prepared {
     const BATCH: usize = 512;
     let device = device.clone().autodiff();
     let model = BenchMlp::new(&device);
-    let params = model.num_params();
-    let mut trainer = Trainer::new(model);
-    Prepared {
-        params,
-        unit: "steps/s",
-        units_per_repeat: iters as f64,
-        batch: BATCH,
-        iters,
-        run: Box::new(move || {
-            trainer.steps(iters, |m: &BenchMlp| {
-                let (x0, x1) = (normal(BATCH, &device), normal(BATCH, &device));
-                let t = Tensor::<2>::random([BATCH, 1], Distribution::Uniform(0.0, 1.0), &device);
-                let xt =
-                    x0.clone().mul(t.clone().neg().add_scalar(1.0)) + x1.clone().mul(t.clone());
-                m.forward(xt, t).sub(x1.sub(x0)).square().mean()
-            })
-        }),
-    }
+    train_repeat(model, BATCH, iters, move |m: &BenchMlp| {
+        let (x0, x1) = (normal(BATCH, &device), normal(BATCH, &device));
+        let t = Tensor::<2>::random([BATCH, 1], Distribution::Uniform(0.0, 1.0), &device);
+        let xt = x0.clone().mul(t.clone().neg().add_scalar(1.0)) + x1.clone().mul(t.clone());
+        m.forward(xt, t).sub(x1.sub(x0)).square().mean()
+    })
 }
 
 /// `mlp-sample`: `iters` sampling runs per repeat, each 10,000 points × 100 Euler steps from

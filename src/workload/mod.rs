@@ -3,7 +3,7 @@
 //! times `repeats` repeats of a fixed amount of work and reports the median rate.
 //!
 //! Adding a workload: write `fn(&Device, iters) -> Prepared` (the closure in [`Prepared::run`]
-//! does one repeat's work and waits for the device before it returns; [`Trainer`] and
+//! does one repeat's work and waits for the device before it returns; [`train_repeat`] and
 //! [`forward_repeat`] cover train steps and forward passes), list it in [`WORKLOADS`] with its
 //! default iterations per repeat, and add the same network and work to
 //! `bench/reference_torch.py` (the table script asserts that the parameter counts, batch and
@@ -17,7 +17,7 @@ pub mod unet_small;
 use crate::device::Selected;
 use anyhow::{Result, bail};
 use burn::module::Module;
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use serde::Serialize;
 use std::time::Instant;
@@ -181,7 +181,7 @@ impl<M: Module> Trainer<M> {
     pub fn new(model: M) -> Self {
         Self {
             model: Some(model),
-            optim: AdamWConfig::new().init(),
+            optim: crate::train::adamw::FusedAdamW::new(1e-4).init(None),
         }
     }
 
@@ -202,6 +202,26 @@ impl<M: Module> Trainer<M> {
             bail!("workload loss is {value}");
         }
         Ok(())
+    }
+}
+
+/// A training workload: `iters` AdamW steps of `loss` on `model` per repeat (batch `batch`);
+/// rate in steps per second.
+pub fn train_repeat<M: Module + 'static>(
+    model: M,
+    batch: usize,
+    iters: usize,
+    loss: impl Fn(&M) -> Tensor<1> + 'static,
+) -> Prepared {
+    let params = model.num_params();
+    let mut trainer = Trainer::new(model);
+    Prepared {
+        params,
+        unit: "steps/s",
+        units_per_repeat: iters as f64,
+        batch,
+        iters,
+        run: Box::new(move || trainer.steps(iters, &loss)),
     }
 }
 

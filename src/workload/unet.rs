@@ -2,7 +2,7 @@
 //! (batch 128, MSE to a fixed target, AdamW; dropout active) and `unet-forward` (batch 256 on
 //! the inference device).
 
-use super::{Prepared, Trainer, forward_repeat};
+use super::{Prepared, forward_repeat, train_repeat};
 use crate::models::{UNet, UNetConfig};
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
@@ -20,25 +20,14 @@ pub fn train(device: &Device, iters: usize) -> Prepared {
     let device = device.clone().autodiff();
     let cfg = UNetConfig::mnist(None);
     let model: UNet = cfg.init(&device);
-    let params = model.num_params();
     let (x, t) = batch(BATCH, cfg.dim(), &device);
     let target = batch(BATCH, cfg.dim(), &device).0;
-    let mut trainer = Trainer::new(model);
-    Prepared {
-        params,
-        unit: "steps/s",
-        units_per_repeat: iters as f64,
-        batch: BATCH,
-        iters,
-        run: Box::new(move || {
-            trainer.steps(iters, |m: &UNet| {
-                m.forward(x.clone(), t.clone(), None)
-                    .sub(target.clone())
-                    .square()
-                    .mean()
-            })
-        }),
-    }
+    train_repeat(model, BATCH, iters, move |m: &UNet| {
+        m.forward(x.clone(), t.clone(), None)
+            .sub(target.clone())
+            .square()
+            .mean()
+    })
 }
 
 /// `unet-forward`: `iters` forward passes of a batch of 256 per repeat.

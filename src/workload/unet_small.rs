@@ -19,7 +19,7 @@
 //!
 //! `bench/reference_torch.py` builds the same network in PyTorch.
 
-use super::{Prepared, Trainer, forward_repeat};
+use super::{Prepared, forward_repeat, train_repeat};
 use crate::models::conv::{Conv2d, Conv2dConfig};
 use crate::models::embedding::sinusoidal;
 use crate::models::norm_act::{GroupNorm, GroupNormConfig, silu};
@@ -152,28 +152,17 @@ pub fn train(device: &Device, iters: usize) -> Prepared {
     const BATCH: usize = 64;
     let device = device.clone().autodiff();
     let model = SmallUNet::new(&device);
-    let params = model.num_params();
     let (x, t, target) = (
         images(BATCH, &device),
         times(BATCH, &device),
         images(BATCH, &device),
     );
-    let mut trainer = Trainer::new(model);
-    Prepared {
-        params,
-        unit: "steps/s",
-        units_per_repeat: iters as f64,
-        batch: BATCH,
-        iters,
-        run: Box::new(move || {
-            trainer.steps(iters, |m: &SmallUNet| {
-                m.forward(x.clone(), t.clone())
-                    .sub(target.clone())
-                    .square()
-                    .mean()
-            })
-        }),
-    }
+    train_repeat(model, BATCH, iters, move |m: &SmallUNet| {
+        m.forward(x.clone(), t.clone())
+            .sub(target.clone())
+            .square()
+            .mean()
+    })
 }
 
 /// `unet-small-forward`: `iters` forward passes of a batch of 256 per repeat.

@@ -12,8 +12,13 @@ fn exp_nonpositive(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_4e-4;
     // Adding and subtracting 1.5·2²³ rounds to the nearest integer.
     const ROUND: f32 = 12_582_912.0;
+    const ROUND_BITS: i32 = 0x4B40_0000; // bits of ROUND
     let x = x.max(-87.0);
-    let n = (x * LOG2E + ROUND) - ROUND;
+    let t = x * LOG2E + ROUND;
+    let n = t - ROUND;
+    // `n` as an integer from the low mantissa bits of `t` (no float-to-int cast, which keeps
+    // the loop from vectorising).
+    let ni = (t.to_bits() as i32).wrapping_sub(ROUND_BITS);
     let r = x - n * LN2_HI - n * LN2_LO;
     let mut p = 1.987_569_1e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -22,7 +27,7 @@ fn exp_nonpositive(x: f32) -> f32 {
     p = p * r + 1.666_666_5e-1;
     p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
-    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    e * f32::from_bits(((ni + 127) as u32) << 23)
 }
 
 /// `σ(x) = 1 / (1 + e^{−x})`, as `e^{−|x|}`-based formulas on either side of 0 (no overflow).

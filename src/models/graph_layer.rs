@@ -6,6 +6,7 @@
 //! Shapes: nodes `h: [b, n, dx]`, edges `e: [b, n, n, de]`, `key_mask: [b, 1, 1, n]` (0 for a
 //! real node, a large negative number for padding).
 
+use super::layer_norm::layer_norm;
 use super::linear::linear;
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
@@ -103,19 +104,22 @@ impl GraphLayer {
         let scores = scores.clone().mul(mul.add_scalar(1.0)).add(add);
         // Edge stream: e + W(scores), norm, feed-forward.
         let e_upd = linear(&self.e_out, scores.clone().permute([0, 2, 3, 1]));
-        let e = self.norm_e1.forward(e + self.dropout.forward(e_upd));
-        let e = self
-            .norm_e2
-            .forward(e.clone() + self.dropout.forward(self.ff_e.forward(e)));
+        let e = layer_norm(&self.norm_e1, e + self.dropout.forward(e_upd));
+        let e = layer_norm(
+            &self.norm_e2,
+            e.clone() + self.dropout.forward(self.ff_e.forward(e)),
+        );
         // Node stream: attention over real nodes only.
         let attn = softmax(scores.add(key_mask), 3);
         let out = attn.matmul(v).swap_dims(1, 2).reshape([b, n, dx]);
-        let h = self
-            .norm_x1
-            .forward(h + self.dropout.forward(linear(&self.x_out, out)));
-        let h = self
-            .norm_x2
-            .forward(h.clone() + self.dropout.forward(self.ff_x.forward(h)));
+        let h = layer_norm(
+            &self.norm_x1,
+            h + self.dropout.forward(linear(&self.x_out, out)),
+        );
+        let h = layer_norm(
+            &self.norm_x2,
+            h.clone() + self.dropout.forward(self.ff_x.forward(h)),
+        );
         (h, e)
     }
 }

@@ -11,6 +11,7 @@ pub mod exact;
 pub mod flex_op;
 pub mod graph;
 pub mod graph_layer;
+pub mod layer_norm;
 pub mod linear;
 mod matmul;
 pub mod mlp;

@@ -6,6 +6,7 @@
 //! Shapes: nodes `h: [b, n, dx]`, edges `e: [b, n, n, de]`, `key_mask: [b, 1, 1, n]` (0 for a
 //! real node, a large negative number for padding).
 
+use super::dropout::dropout;
 use super::layer_norm::layer_norm;
 use super::linear::linear;
 use burn::module::Module;
@@ -31,7 +32,10 @@ impl FeedForward {
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        linear(&self.down, self.dropout.forward(relu(linear(&self.up, x))))
+        linear(
+            &self.down,
+            dropout(&self.dropout, relu(linear(&self.up, x))),
+        )
     }
 }
 
@@ -104,21 +108,21 @@ impl GraphLayer {
         let scores = scores.clone().mul(mul.add_scalar(1.0)).add(add);
         // Edge stream: e + W(scores), norm, feed-forward.
         let e_upd = linear(&self.e_out, scores.clone().permute([0, 2, 3, 1]));
-        let e = layer_norm(&self.norm_e1, e + self.dropout.forward(e_upd));
+        let e = layer_norm(&self.norm_e1, e + dropout(&self.dropout, e_upd));
         let e = layer_norm(
             &self.norm_e2,
-            e.clone() + self.dropout.forward(self.ff_e.forward(e)),
+            e.clone() + dropout(&self.dropout, self.ff_e.forward(e)),
         );
         // Node stream: attention over real nodes only.
         let attn = softmax(scores.add(key_mask), 3);
         let out = attn.matmul(v).swap_dims(1, 2).reshape([b, n, dx]);
         let h = layer_norm(
             &self.norm_x1,
-            h + self.dropout.forward(linear(&self.x_out, out)),
+            h + dropout(&self.dropout, linear(&self.x_out, out)),
         );
         let h = layer_norm(
             &self.norm_x2,
-            h.clone() + self.dropout.forward(self.ff_x.forward(h)),
+            h.clone() + dropout(&self.dropout, self.ff_x.forward(h)),
         );
         (h, e)
     }

@@ -6,6 +6,7 @@ pub mod classifier;
 pub mod conv;
 mod conv_im2col;
 mod conv_kernel;
+pub mod dropout;
 pub mod embedding;
 pub mod exact;
 pub mod flex_op;

@@ -8,6 +8,7 @@
 //! `labels: [n]` class indices (`num_classes` = null) → `[n, c·h·w]`.
 
 use super::conv::{Conv2d, Conv2dConfig};
+use super::dropout::dropout;
 use super::embedding::sinusoidal;
 use super::linear::linear;
 use super::norm_act::{GroupNorm, GroupNormConfig, silu};
@@ -166,7 +167,7 @@ impl ResBlock {
         let h = h.add(linear(&self.time, silu(emb.clone())).reshape([n, c, 1, 1]));
         let h = self
             .conv2
-            .forward(self.dropout.forward(silu(self.norm2.forward(h))));
+            .forward(dropout(&self.dropout, silu(self.norm2.forward(h))));
         let skip = match &self.skip {
             Some(s) => s.forward(x),
             None => x,

@@ -3,6 +3,14 @@
 use crate::metrics::{evaluate, reference_draws};
 use crate::models::GaussianMixture;
 use crate::rng::SeededRng;
+use burn::tensor::Tensor;
+
+/// `max |a − b| / max |b|`: how far a fused kernel's result is from burn's own.
+pub fn rel<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
+    let scale: f32 = b.clone().abs().max().into_scalar();
+    let err: f32 = a.sub(b).abs().max().into_scalar();
+    err / scale.max(1e-12)
+}
 
 /// Mean and covariance (row-major) of row-major `[n, d]` points.
 pub fn moments(x: &[f32], d: usize) -> (Vec<f64>, Vec<f64>) {

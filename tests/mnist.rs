@@ -8,7 +8,7 @@ use flowdiff::models::{NetworkConfig, UNetConfig};
 use flowdiff::train::{TrainConfig, TrainOptions, train};
 mod common;
 
-use common::{flowdiff, p, serve};
+use common::{flowdiff, p, serve, train_tiny_conditional_flow};
 use std::path::PathBuf;
 
 fn tiny(method: Method, dir: PathBuf, conditional: bool) -> TrainConfig {
@@ -98,23 +98,7 @@ fn cli_trains_samples_images_and_draws_strips() {
     let mnist = data.join("mnist");
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let out = flowdiff(&[
-        "train",
-        "--data",
-        "mnist",
-        "--data-dir",
-        p(&mnist),
-        "--method",
-        "flow",
-        "--conditional",
-        "--steps",
-        "2",
-        "--batch-size",
-        "4",
-        "--out",
-        p(&run),
-        "--quiet",
-    ]);
+    let out = train_tiny_conditional_flow(&mnist, &run);
     assert!(
         out.status.success(),
         "{}",

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{flowdiff, p};
+use common::{flowdiff, p, train_tiny_conditional_flow};
 use flowdiff::data::shared_data_dir;
 
 /// The metric's classifier learns digits, and `eval --ref` and `bench --run` (image mode)
@@ -43,23 +43,7 @@ fn classifier_learns_and_scores_samples_in_eval_and_bench() {
     assert!(acc > 85.0, "test accuracy {acc}%");
     // A barely trained conditional flow model, benchmarked with that classifier.
     let run = dir.path().join("run");
-    let out = flowdiff(&[
-        "train",
-        "--data",
-        "mnist",
-        "--data-dir",
-        p(&mnist),
-        "--method",
-        "flow",
-        "--conditional",
-        "--steps",
-        "2",
-        "--batch-size",
-        "4",
-        "--out",
-        p(&run),
-        "--quiet",
-    ]);
+    let out = train_tiny_conditional_flow(&mnist, &run);
     assert!(
         out.status.success(),
         "{}",

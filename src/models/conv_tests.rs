@@ -1,4 +1,5 @@
 use super::*;
+use crate::testing::rel;
 use burn::tensor::Distribution;
 use std::time::Instant;
 
@@ -18,13 +19,6 @@ fn module(w: &Tensor<4>, b: Option<&Tensor<1>>, stride: usize, padding: PaddingC
         groups: 1,
         padding,
     }
-}
-
-/// `max |a − b| / max |b|`.
-fn rel<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
-    let scale: f32 = b.clone().abs().max().into_scalar();
-    let err: f32 = a.sub(b).abs().max().into_scalar();
-    err / scale.max(1e-12)
 }
 
 /// `(n, c_in, c_out, [h, w], [kh, kw], stride, padding, bias)`: every shape, stride and

@@ -19,6 +19,9 @@ pub fn dropout<const D: usize>(layer: &Dropout, x: Tensor<D>) -> Tensor<D> {
     if !layer.training.is_enabled() || !x.device().is_autodiff() || layer.prob == 0.0 {
         return x;
     }
+    if !flex_op::is_flex(&x) {
+        return layer.forward(x); // no seed to read back from a GPU on the hot path
+    }
     // 2 × 24 random bits from the backend generator make the mask's seed.
     let draw = Tensor::<1>::random([2], Distribution::Uniform(0.0, 1.0), &x.device());
     let bits: Vec<f32> = draw.into_data().try_to_vec::<f32>().unwrap_or_default();
@@ -104,7 +107,10 @@ mod tests {
             .unwrap();
         assert_eq!(g, v);
         // A second call draws a new mask; inference and p = 0 are the identity.
-        let w: Vec<f32> = dropout(&layer, x.clone()).into_data().try_to_vec::<f32>().unwrap();
+        let w: Vec<f32> = dropout(&layer, x.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert_ne!(v, w);
         let plain = Tensor::<2>::ones([3, 4], &Device::flex());
         assert_eq!(

@@ -56,6 +56,14 @@ pub fn apply<const D: usize>(op: impl FlexOp, inputs: &[DispatchTensor]) -> Opti
     Some(Tensor::from_primitive::<Flex>(run(&op, &plain)?))
 }
 
+/// Whether `t` is a flex tensor (plain or under autodiff), i.e. whether [`apply`] can run on it.
+pub fn is_flex<const D: usize>(t: &Tensor<D>) -> bool {
+    let d = t.clone().into_dispatch();
+    float::<Autodiff<Flex>>(&d).is_some()
+        || float::<Autodiff<Flex, BalancedCheckpointing>>(&d).is_some()
+        || float::<Flex>(&d).is_some()
+}
+
 /// The values of a plain (not autodiff) f32 flex tensor, copied to contiguous order if they
 /// are not; `None` on other backends and dtypes.
 pub fn plain_values<const D: usize>(t: &Tensor<D>) -> Option<FlexTensor> {

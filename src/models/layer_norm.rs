@@ -120,16 +120,10 @@ impl FlexOp for LayerNormOp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::rel;
     use burn::module::Param;
     use burn::nn::LayerNormConfig;
     use burn::tensor::{Device, Distribution};
-
-    /// `max |a − b| / max |b|`.
-    fn rel<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
-        let scale: f32 = b.clone().abs().max().into_scalar();
-        let err: f32 = a.sub(b).abs().max().into_scalar();
-        err / scale.max(1e-12)
-    }
 
     #[test]
     fn fused_layer_norm_matches_burn_forward_and_gradients() {

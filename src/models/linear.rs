@@ -117,16 +117,10 @@ impl FlexOp for LinearOp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::rel;
     use burn::module::Module;
     use burn::nn::LinearConfig;
     use burn::tensor::{Device, Distribution};
-
-    /// `max |a − b| / max |b|`.
-    fn rel<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
-        let scale: f32 = b.clone().abs().max().into_scalar();
-        let err: f32 = a.sub(b).abs().max().into_scalar();
-        err / scale.max(1e-12)
-    }
 
     /// Output and every gradient agree with burn's own `Linear` (matmul + broadcast add), on
     /// a rank-3 input; the plain (inference) device agrees too.

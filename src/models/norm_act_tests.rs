@@ -1,15 +1,9 @@
 use super::*;
+use crate::testing::rel;
 use burn::tensor::Distribution;
 
 fn rnd<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {
     Tensor::random(shape, Distribution::Normal(0.0, 2.0), device)
-}
-
-/// `max |a − b| / max |b|`.
-fn rel<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
-    let scale: f32 = b.clone().abs().max().into_scalar();
-    let err: f32 = a.sub(b).abs().max().into_scalar();
-    err / scale.max(1e-12)
 }
 
 #[test]

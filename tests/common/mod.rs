@@ -14,6 +14,28 @@ pub fn flowdiff(args: &[&str]) -> Output {
         .expect("run flowdiff")
 }
 
+/// `flowdiff train` of a class-conditional flow U-Net on MNIST in `mnist` for 2 steps of
+/// batch 4, into `run`: a run directory for the CLI tests, not a model.
+pub fn train_tiny_conditional_flow(mnist: &Path, run: &Path) -> Output {
+    flowdiff(&[
+        "train",
+        "--data",
+        "mnist",
+        "--data-dir",
+        p(mnist),
+        "--method",
+        "flow",
+        "--conditional",
+        "--steps",
+        "2",
+        "--batch-size",
+        "4",
+        "--out",
+        p(run),
+        "--quiet",
+    ])
+}
+
 /// A path as a command-line argument.
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()

@@ -32,6 +32,12 @@ pub trait FlexOp: Clone + Send + Sync + Debug + 'static {
     /// The gradient of every input with `needed[i]` set (same length as the input), given the
     /// output gradient `grad`.
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>>;
+
+    /// The forward when no backward will follow (plain tensors, or no input needs a gradient);
+    /// ops that keep intermediate results for their backward skip that here.
+    fn infer(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
+        self.forward(inputs)
+    }
 }
 
 /// `op(inputs)` as a flex tensor of rank `D` (tracked by autodiff when the inputs are), or
@@ -53,7 +59,7 @@ pub fn apply<const D: usize>(op: impl FlexOp, inputs: &[DispatchTensor]) -> Opti
         >(y));
     }
     let plain: Vec<FlexTensor> = inputs.iter().map(float::<Flex>).collect::<Option<_>>()?;
-    Some(Tensor::from_primitive::<Flex>(run(&op, &plain)?))
+    Some(Tensor::from_primitive::<Flex>(run(&op, &plain, false)?))
 }
 
 /// Whether `t` is a flex tensor (plain or under autodiff), i.e. whether [`apply`] can run on it.
@@ -108,11 +114,15 @@ fn flex(data: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(data, shape))
 }
 
-/// The op's forward on flex tensors.
-fn run(op: &impl FlexOp, inputs: &[FlexTensor]) -> Option<FlexTensor> {
+/// The op's forward on flex tensors ([`FlexOp::infer`] unless `tracked`).
+fn run(op: &impl FlexOp, inputs: &[FlexTensor], tracked: bool) -> Option<FlexTensor> {
     let inputs: Vec<FlexTensor> = inputs.iter().map(contiguous).collect::<Option<_>>()?;
     let slices: Vec<&[f32]> = inputs.iter().map(f32s).collect();
-    let (y, shape) = op.forward(&slices)?;
+    let (y, shape) = if tracked {
+        op.forward(&slices)?
+    } else {
+        op.infer(&slices)?
+    };
     Some(flex(y, shape))
 }
 
@@ -130,12 +140,15 @@ where
         .iter()
         .map(float::<Autodiff<Flex, C>>)
         .collect::<Option<_>>()?;
-    match ads.len() {
-        1 => record::<C, 1, _>(op, &ads),
-        2 => record::<C, 2, _>(op, &ads),
-        3 => record::<C, 3, _>(op, &ads),
-        _ => None,
+    macro_rules! by_arity {
+        ($($n:literal)*) => {
+            match ads.len() {
+                $($n => record::<C, $n, _>(op, &ads),)*
+                _ => None,
+            }
+        };
     }
+    by_arity!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17)
 }
 
 /// Runs the op on the inputs' primitives and, when any input requires a gradient, records an
@@ -146,14 +159,14 @@ fn record<C: CheckpointStrategy, const N: usize, Op: FlexOp>(
 ) -> Option<AdTensor<C>> {
     let nodes: [NodeGuard; N] = std::array::from_fn(|i| ads[i].node());
     let primitives: Vec<FlexTensor> = ads.iter().map(|t| t.primitive().clone()).collect();
-    let y = run(op, &primitives)?;
     let prep = OpNode::<Op>(PhantomData).prepare::<C>(nodes);
     Some(match prep.compute_bound().stateful() {
         OpsKind::Tracked(mut prep) => {
+            let y = run(op, &primitives, true)?;
             let ids = ads.iter().map(|t| prep.checkpoint(t)).collect();
             prep.finish((ids, op.clone()), y)
         }
-        OpsKind::UnTracked(prep) => prep.finish(y),
+        OpsKind::UnTracked(prep) => prep.finish(run(op, &primitives, false)?),
     })
 }
 

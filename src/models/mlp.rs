@@ -1,8 +1,7 @@
 //! The MLP for points: `[x, emb(tau)] → width → … → width → d`, SiLU activations.
 
 use super::embedding::sinusoidal;
-use super::linear::linear;
-use super::norm_act::silu;
+use super::mlp_chain::mlp_chain;
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
@@ -66,11 +65,11 @@ impl Mlp {
     pub fn forward(&self, x: Tensor<2>, t: Tensor<2>) -> Tensor<2> {
         let device = x.device();
         let emb = sinusoidal(t, self.time_dim, &device);
-        let mut h = silu(linear(&self.input, Tensor::cat(vec![x, emb], 1)));
-        for layer in &self.hidden {
-            h = silu(linear(layer, h));
-        }
-        linear(&self.output, h)
+        let layers: Vec<&Linear> = std::iter::once(&self.input)
+            .chain(&self.hidden)
+            .chain([&self.output])
+            .collect();
+        mlp_chain(&layers, Tensor::cat(vec![x, emb], 1))
     }
 }
 

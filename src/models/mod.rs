@@ -16,6 +16,7 @@ pub mod layer_norm;
 pub mod linear;
 mod matmul;
 pub mod mlp;
+pub mod mlp_chain;
 pub mod network;
 pub mod norm_act;
 pub mod unet;

@@ -53,6 +53,21 @@ fn silu_backward_portable(x: &[f32], dy: &[f32], dx: &mut [f32]) {
     }
 }
 
+#[inline(always)]
+fn silu_keep_portable(x: &mut [f32], s: &mut [f32]) {
+    for (x, s) in x.iter_mut().zip(s.iter_mut()) {
+        *s = sigmoid(*x);
+        *x *= *s;
+    }
+}
+
+#[inline(always)]
+fn silu_backward_kept_portable(g: &mut [f32], s: &[f32], h: &[f32]) {
+    for ((g, &s), &h) in g.iter_mut().zip(s).zip(h) {
+        *g *= s + h * (1.0 - s);
+    }
+}
+
 /// `Σ_k f(k)` over `0..n` in 8 f32 lanes, the lanes and the tail added in f64.
 #[inline(always)]
 fn lane_sum(n: usize, f: impl Fn(usize) -> f32) -> f64 {
@@ -115,6 +130,15 @@ dispatch!(
 dispatch!(
     /// `dx = dy·σ(x)·(1 + x·(1 − σ(x)))`, the SiLU backward.
     silu_backward = silu_backward_portable(x: &[f32], dy: &[f32], dx: &mut [f32])
+);
+dispatch!(
+    /// In place `x ← x·σ(x)`, keeping `s = σ(x)` for [`silu_backward_kept`].
+    silu_keep = silu_keep_portable(x: &mut [f32], s: &mut [f32])
+);
+dispatch!(
+    /// In place `g ← g·(s + h·(1 − s))`, the SiLU backward from the kept `s = σ(x)` and
+    /// output `h = x·s` (`σ + x·σ·(1 − σ)` with `x·σ = h`; no `exp`).
+    silu_backward_kept = silu_backward_kept_portable(g: &mut [f32], s: &[f32], h: &[f32])
 );
 dispatch!(
     /// `Σ x`.

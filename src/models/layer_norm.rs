@@ -8,13 +8,14 @@
 //! `∂γ = Σ_rows ∂y·x̂`, `∂β = Σ_rows ∂y`.
 
 use super::flex_op::{self, FlexOp};
+use super::vmath;
 use burn::nn::LayerNorm;
 use burn::tensor::Tensor;
 use rayon::prelude::*;
 
 /// burn's `LayerNormConfig` default ε (burn's `LayerNorm` does not expose its own; every
 /// layer norm in flowdiff's models uses the default).
-const EPSILON: f64 = 1e-5;
+const EPSILON: f32 = 1e-5;
 
 /// Rows per rayon task.
 const ROWS_PER_TASK: usize = 512;
@@ -44,14 +45,6 @@ struct LayerNormOp {
     d: usize,
 }
 
-/// Mean and `1/√(σ² + ε)` of one row.
-fn stats(x: &[f32]) -> (f32, f32) {
-    let m = x.len() as f64;
-    let mean = x.iter().map(|&v| v as f64).sum::<f64>() / m;
-    let var = x.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / m;
-    (mean as f32, (1.0 / (var + EPSILON).sqrt()) as f32)
-}
-
 impl FlexOp for LayerNormOp {
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let (x, gamma, beta, d) = (inputs[0], inputs[1], inputs[2], self.d);
@@ -61,52 +54,31 @@ impl FlexOp for LayerNormOp {
         let mut y = vec![0.0f32; x.len()];
         y.par_chunks_mut(ROWS_PER_TASK * d)
             .zip(x.par_chunks(ROWS_PER_TASK * d))
-            .for_each(|(y, x)| {
-                for (y, x) in y.chunks_mut(d).zip(x.chunks(d)) {
-                    let (mean, rstd) = stats(x);
-                    for (k, (y, &x)) in y.iter_mut().zip(x).enumerate() {
-                        *y = (x - mean) * rstd * gamma[k] + beta[k];
-                    }
-                }
-            });
+            .for_each(|(y, x)| vmath::layer_norm_rows(x, gamma, beta, EPSILON, y));
         Some((y, self.dims.clone()))
     }
 
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
         let (x, gamma, d) = (inputs[0], inputs[1], self.d);
         let mut dx = vec![0.0f32; x.len()];
-        // Per task: Σ ∂y·x̂ and Σ ∂y per feature, added up afterwards.
-        let partial: Vec<Vec<[f64; 2]>> = dx
+        // Per task: Σ ∂y·x̂ and Σ ∂y per feature (f32 over ≤ 512 rows), added up in f64.
+        let partial: Vec<[Vec<f32>; 2]> = dx
             .par_chunks_mut(ROWS_PER_TASK * d)
             .zip(
                 x.par_chunks(ROWS_PER_TASK * d)
                     .zip(grad.par_chunks(ROWS_PER_TASK * d)),
             )
             .map(|(dx, (x, dy))| {
-                let mut sums = vec![[0.0f64; 2]; d];
-                for ((dx, x), dy) in dx.chunks_mut(d).zip(x.chunks(d)).zip(dy.chunks(d)) {
-                    let (mean, rstd) = stats(x);
-                    let (mut mg, mut mgx) = (0.0f32, 0.0f32);
-                    for k in 0..d {
-                        let xhat = (x[k] - mean) * rstd;
-                        let g = gamma[k] * dy[k];
-                        mg += g;
-                        mgx += g * xhat;
-                        sums[k][0] += (dy[k] * xhat) as f64;
-                        sums[k][1] += dy[k] as f64;
-                    }
-                    let (mg, mgx) = (mg / d as f32, mgx / d as f32);
-                    for k in 0..d {
-                        let xhat = (x[k] - mean) * rstd;
-                        dx[k] = rstd * (gamma[k] * dy[k] - mg - xhat * mgx);
-                    }
-                }
-                sums
+                let (mut xhat, mut s0, mut s1) = (vec![0.0; d], vec![0.0; d], vec![0.0; d]);
+                vmath::layer_norm_backward_rows(
+                    x, gamma, dy, EPSILON, dx, &mut xhat, &mut s0, &mut s1,
+                );
+                [s0, s1]
             })
             .collect();
         let total = |i: usize| -> Vec<f32> {
             (0..d)
-                .map(|k| partial.iter().map(|s| s[k][i]).sum::<f64>() as f32)
+                .map(|k| partial.iter().map(|s| s[i][k] as f64).sum::<f64>() as f32)
                 .collect()
         };
         vec![

@@ -1,4 +1,5 @@
-//! Vectorisable f32 kernels for [`super::norm_act`] (SiLU, and the sums of GroupNorm in eight
+//! Vectorisable f32 kernels for [`super::norm_act`], [`super::layer_norm`] and
+//! [`super::mlp_chain`] (SiLU, the row kernels of LayerNorm, and the sums of the norms in eight
 //! f32 lanes): the logistic sigmoid through
 //! a branch-free `exp` (Cody–Waite range reduction `x = n·ln 2 + r`, `|r| ≤ ln 2 / 2`, and
 //! Cephes' degree-6 polynomial for `e^r`, about 1 ulp). Each kernel is compiled for AVX2+FMA
@@ -98,6 +99,59 @@ fn dot_dev_portable(x: &[f32], y: &[f32], m: f32) -> f64 {
     lane_sum(x.len(), |k| (x[k] - m) * y[k])
 }
 
+/// Mean and `1/√(σ² + ε)` (biased variance, two passes) of one row.
+#[inline(always)]
+fn row_stats(x: &[f32], eps: f32) -> (f32, f32) {
+    let d = x.len();
+    let mean = (lane_sum(d, |k| x[k]) / d as f64) as f32;
+    let var = lane_sum(d, |k| (x[k] - mean) * (x[k] - mean)) / d as f64;
+    (mean, 1.0 / (var as f32 + eps).sqrt())
+}
+
+#[inline(always)]
+fn layer_norm_rows_portable(x: &[f32], gamma: &[f32], beta: &[f32], eps: f32, y: &mut [f32]) {
+    let d = gamma.len();
+    let beta = &beta[..d];
+    for (y, x) in y.chunks_exact_mut(d).zip(x.chunks_exact(d)) {
+        let (mean, rstd) = row_stats(x, eps);
+        for (((y, &x), &g), &b) in y.iter_mut().zip(x).zip(gamma).zip(beta) {
+            *y = (x - mean) * rstd * g + b;
+        }
+    }
+}
+
+/// Per row: `∂x`; over rows: `Σ ∂y·x̂` and `Σ ∂y` added into `sum_dy_xhat` and `sum_dy`.
+/// `xhat` is scratch of one row.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn layer_norm_backward_rows_portable(
+    x: &[f32],
+    gamma: &[f32],
+    dy: &[f32],
+    eps: f32,
+    dx: &mut [f32],
+    xhat: &mut [f32],
+    sum_dy_xhat: &mut [f32],
+    sum_dy: &mut [f32],
+) {
+    let d = gamma.len();
+    let (xhat, sum_dy_xhat, sum_dy) = (&mut xhat[..d], &mut sum_dy_xhat[..d], &mut sum_dy[..d]);
+    let rows = x.chunks_exact(d).zip(dy.chunks_exact(d));
+    for ((x, dy), dx) in rows.zip(dx.chunks_exact_mut(d)) {
+        let (mean, rstd) = row_stats(x, eps);
+        for (h, &x) in xhat.iter_mut().zip(x) {
+            *h = (x - mean) * rstd;
+        }
+        let mg = (lane_sum(d, |k| gamma[k] * dy[k]) / d as f64) as f32;
+        let mgx = (lane_sum(d, |k| gamma[k] * dy[k] * xhat[k]) / d as f64) as f32;
+        for k in 0..d {
+            dx[k] = rstd * (gamma[k] * dy[k] - mg - xhat[k] * mgx);
+            sum_dy_xhat[k] += dy[k] * xhat[k];
+            sum_dy[k] += dy[k];
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
@@ -139,6 +193,20 @@ dispatch!(
     /// In place `g ← g·(s + h·(1 − s))`, the SiLU backward from the kept `s = σ(x)` and
     /// output `h = x·s` (`σ + x·σ·(1 − σ)` with `x·σ = h`; no `exp`).
     silu_backward_kept = silu_backward_kept_portable(g: &mut [f32], s: &[f32], h: &[f32])
+);
+dispatch!(
+    /// Layer norm of each row of `d = γ.len()` values: `y = (x − μ)/√(σ² + ε)·γ + β`.
+    layer_norm_rows = layer_norm_rows_portable(
+        x: &[f32], gamma: &[f32], beta: &[f32], eps: f32, y: &mut [f32]
+    )
+);
+dispatch!(
+    /// The layer-norm backward of rows of `d = γ.len()` values: writes `∂x` and adds
+    /// `Σ_rows ∂y·x̂` and `Σ_rows ∂y` into the two sums (`xhat`: one row of scratch).
+    layer_norm_backward_rows = layer_norm_backward_rows_portable(
+        x: &[f32], gamma: &[f32], dy: &[f32], eps: f32, dx: &mut [f32], xhat: &mut [f32],
+        sum_dy_xhat: &mut [f32], sum_dy: &mut [f32]
+    )
 );
 dispatch!(
     /// `Σ x`.

@@ -16,7 +16,7 @@ const CHUNK: usize = 1 << 15;
 /// `layer(x)`: in training, each element kept with probability `1 − p` and scaled by
 /// `1/(1 − p)`; the identity otherwise (as burn's `Dropout`).
 pub fn dropout<const D: usize>(layer: &Dropout, x: Tensor<D>) -> Tensor<D> {
-    if !layer.training.is_enabled() || !x.device().is_autodiff() || layer.prob == 0.0 {
+    if !is_active(layer, &x) {
         return x;
     }
     if !flex_op::is_flex(&x) {
@@ -34,6 +34,11 @@ pub fn dropout<const D: usize>(layer: &Dropout, x: Tensor<D>) -> Tensor<D> {
         dims: x.dims().to_vec(),
     };
     flex_op::apply(op, &[x.clone().into_dispatch()]).unwrap_or_else(|| layer.forward(x))
+}
+
+/// Whether `layer` drops anything from `x` (training, on an autodiff device, `p > 0`).
+pub fn is_active<const D: usize>(layer: &Dropout, x: &Tensor<D>) -> bool {
+    layer.training.is_enabled() && x.device().is_autodiff() && layer.prob > 0.0
 }
 
 #[derive(Clone, Debug)]

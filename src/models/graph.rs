@@ -16,9 +16,10 @@
 use super::embedding::sinusoidal;
 use super::graph_layer::GraphLayer;
 use super::linear::linear;
+use super::mlp_chain::{Activation, mlp_chain};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::{relu, silu};
+use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -132,8 +133,8 @@ impl GraphNet {
         for layer in &self.layers {
             (h, ee) = layer.forward(h, ee, key_mask.clone());
         }
-        let nodes = linear(&self.node_head, relu(linear(&self.node_hidden, h)));
-        let edges = linear(&self.edge_head, relu(linear(&self.edge_hidden, ee)));
+        let nodes = mlp_chain(&[&self.node_hidden, &self.node_head], Activation::Relu, h);
+        let edges = mlp_chain(&[&self.edge_hidden, &self.edge_head], Activation::Relu, ee);
         let edges = (edges.clone() + edges.swap_dims(1, 2)).div_scalar(2.0);
         (nodes, edges)
     }

@@ -6,9 +6,10 @@
 //! Shapes: nodes `h: [b, n, dx]`, edges `e: [b, n, n, de]`, `key_mask: [b, 1, 1, n]` (0 for a
 //! real node, a large negative number for padding).
 
-use super::dropout::dropout;
+use super::dropout::{dropout, is_active};
 use super::layer_norm::layer_norm;
 use super::linear::linear;
+use super::mlp_chain::{Activation, mlp_chain};
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{relu, softmax};
@@ -32,6 +33,9 @@ impl FeedForward {
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        if !is_active(&self.dropout, &x) {
+            return mlp_chain(&[&self.up, &self.down], Activation::Relu, x);
+        }
         linear(
             &self.down,
             dropout(&self.dropout, relu(linear(&self.up, x))),

@@ -1,7 +1,7 @@
 //! The MLP for points: `[x, emb(tau)] → width → … → width → d`, SiLU activations.
 
 use super::embedding::sinusoidal;
-use super::mlp_chain::mlp_chain;
+use super::mlp_chain::{Activation, mlp_chain};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
@@ -69,7 +69,7 @@ impl Mlp {
             .chain(&self.hidden)
             .chain([&self.output])
             .collect();
-        mlp_chain(&layers, Tensor::cat(vec![x, emb], 1))
+        mlp_chain(&layers, Activation::Silu, Tensor::cat(vec![x, emb], 1))
     }
 }
 

@@ -1,16 +1,18 @@
-//! A fused MLP for the flex CPU backend: `L` linear layers with SiLU between them,
-//! `y = W_L·silu(… silu(W_1·x + b_1) …) + b_L`, as **one** autodiff node ([`super::flex_op`]).
+//! A fused MLP for the flex CPU backend: `L` linear layers with an activation `φ` (SiLU or
+//! ReLU) between them, `y = W_L·φ(… φ(W_1·x + b_1) …) + b_L`, as **one** autodiff node
+//! ([`super::flex_op`]).
 //!
 //! Why: a 2-D flow-matching MLP step is ~40 small ops in burn (and ~10 with the fused
 //! [`super::linear`]); each is a rayon parallel region whose workers sleep and wake, which was
 //! ~13% of a step in the profile. Here the batch is cut into row chunks, each chunk runs the
 //! whole chain (forward, or backward) on one thread with single-threaded GEMMs, and the chunks
 //! run in parallel: one parallel region for the forward and one for the backward. The forward
-//! keeps each hidden layer's output `h = z·σ(z)` and `σ(z)`, so the SiLU backward
-//! `σ + z·σ·(1 − σ) = σ + h·(1 − σ)` needs no `exp`. Weight gradients are summed over chunks.
+//! keeps each hidden layer's output `h` (and for SiLU `σ(z)`, so that its backward
+//! `σ + z·σ·(1 − σ) = σ + h·(1 − σ)` needs no `exp`; ReLU's is `[h > 0]`). Weight gradients are
+//! summed over chunks.
 //!
 //! Weights stay burn's `Linear`s (same records); other backends, layers without bias and
-//! mismatched widths run [`super::linear`] and [`super::norm_act::silu`] layer by layer.
+//! mismatched widths run [`super::linear`] and the activation layer by layer.
 
 use super::flex_op::{self, FlexOp};
 use super::linear::linear;
@@ -20,25 +22,47 @@ use super::vmath;
 use burn::backend::DispatchTensor;
 use burn::nn::Linear;
 use burn::tensor::Tensor;
+use burn::tensor::activation::relu;
 use rayon::prelude::*;
 use std::sync::{Arc, Mutex};
 
 /// Rows per chunk at most (a chunk's activations stay in cache).
 const CHUNK_ROWS: usize = 256;
 
-/// `layers[L−1](silu(… silu(layers[0](x)) …))`: `x: [n, d_in]` → `[n, d_out]`.
-pub fn mlp_chain(layers: &[&Linear], x: Tensor<2>) -> Tensor<2> {
-    let fused = fused(layers, &x).and_then(|(op, inputs)| flex_op::apply(op, &inputs));
+/// The activation between the layers of a chain.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    Silu,
+    Relu,
+}
+
+impl Activation {
+    fn apply<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Activation::Silu => silu(x),
+            Activation::Relu => relu(x),
+        }
+    }
+}
+
+/// `layers[L−1](φ(… φ(layers[0](x)) …))`: `x: [.., d_in]` → `[.., d_out]`.
+pub fn mlp_chain<const D: usize>(layers: &[&Linear], act: Activation, x: Tensor<D>) -> Tensor<D> {
+    let fused = fused(layers, act, &x).and_then(|(op, inputs)| flex_op::apply(op, &inputs));
     fused.unwrap_or_else(|| {
         let (last, hidden) = layers.split_last().expect("at least one layer");
-        let h = hidden.iter().fold(x, |h, l| silu(linear(l, h)));
+        let h = hidden.iter().fold(x, |h, l| act.apply(linear(l, h)));
         linear(last, h)
     })
 }
 
 /// The fused op and its inputs, `None` when a layer has no bias or the widths do not chain.
-fn fused(layers: &[&Linear], x: &Tensor<2>) -> Option<(ChainOp, Vec<DispatchTensor>)> {
-    let [rows, d_in] = x.dims();
+fn fused<const D: usize>(
+    layers: &[&Linear],
+    act: Activation,
+    x: &Tensor<D>,
+) -> Option<(ChainOp, Vec<DispatchTensor>)> {
+    let dims = x.dims();
+    let (rows, d_in) = (dims[..D - 1].iter().product(), dims[D - 1]);
     let mut widths = vec![d_in];
     let mut inputs = vec![x.clone().into_dispatch()];
     for layer in layers {
@@ -51,8 +75,19 @@ fn fused(layers: &[&Linear], x: &Tensor<2>) -> Option<(ChainOp, Vec<DispatchTens
         inputs.push(layer.weight.val().into_dispatch());
         inputs.push(b.val().into_dispatch());
     }
+    let mut out = dims.to_vec();
+    out[D - 1] = widths[widths.len() - 1];
     let kept = Arc::default();
-    Some((ChainOp { rows, widths, kept }, inputs))
+    Some((
+        ChainOp {
+            rows,
+            widths,
+            act,
+            out,
+            kept,
+        },
+        inputs,
+    ))
 }
 
 /// `[x, W_1, b_1, …, W_L, b_L]` → the chain's output; `widths = [d_in, …, d_out]`.
@@ -60,11 +95,15 @@ fn fused(layers: &[&Linear], x: &Tensor<2>) -> Option<(ChainOp, Vec<DispatchTens
 struct ChainOp {
     rows: usize,
     widths: Vec<usize>,
+    act: Activation,
+    /// Output shape.
+    out: Vec<usize>,
     /// The forward's kept activations, one entry per row chunk, taken by the backward.
     kept: Arc<Mutex<Option<Vec<Kept>>>>,
 }
 
-/// One row chunk's hidden activations: `h[l]` (layer `l`'s SiLU output) and `s[l] = σ(z_l)`.
+/// One row chunk's hidden activations: `h[l]` (layer `l`'s activation output) and, for SiLU,
+/// `s[l] = σ(z_l)`.
 #[derive(Debug, Default)]
 struct Kept {
     h: Vec<Vec<f32>>,
@@ -139,8 +178,17 @@ impl ChainOp {
                     true,
                     false,
                 );
-                let mut s = vec![0.0f32; r * n];
-                vmath::silu_keep(&mut h, &mut s);
+                let s = match self.act {
+                    Activation::Silu => {
+                        let mut s = vec![0.0f32; r * n];
+                        vmath::silu_keep(&mut h, &mut s);
+                        s
+                    }
+                    Activation::Relu => {
+                        h.iter_mut().for_each(|v| *v = v.max(0.0));
+                        Vec::new()
+                    }
+                };
                 kept.h.push(h);
                 kept.s.push(s);
             }
@@ -185,7 +233,15 @@ impl ChainOp {
                     false,
                 );
                 if l > 0 {
-                    vmath::silu_backward_kept(&mut dh, &kept.s[l - 1], &kept.h[l - 1]);
+                    let h = &kept.h[l - 1];
+                    match self.act {
+                        Activation::Silu => vmath::silu_backward_kept(&mut dh, &kept.s[l - 1], h),
+                        Activation::Relu => dh.iter_mut().zip(h).for_each(|(d, &h)| {
+                            if h <= 0.0 {
+                                *d = 0.0;
+                            }
+                        }),
+                    }
                     g = dh;
                 } else {
                     dx = Some(dh);
@@ -200,12 +256,12 @@ impl FlexOp for ChainOp {
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let (y, kept) = self.run(inputs)?;
         *self.kept.lock().expect("chain activations") = Some(kept);
-        Some((y, vec![self.rows, self.widths[self.layers()]]))
+        Some((y, self.out.clone()))
     }
 
     fn infer(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let (y, _) = self.run(inputs)?;
-        Some((y, vec![self.rows, self.widths[self.layers()]]))
+        Some((y, self.out.clone()))
     }
 
     fn backward(&self, inputs: &[&[f32]], dy: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
@@ -255,7 +311,7 @@ mod tests {
 
     /// Output and every gradient agree with burn's own layers (matmul, add, SiLU), for a batch
     /// of several chunks with a ragged last one; the plain (inference) device agrees too.
-    fn agrees_with_burn(rows: usize, widths: &[usize]) {
+    fn agrees_with_burn(rows: usize, widths: &[usize], act: Activation) {
         let device = Device::flex().autodiff();
         let layers: Vec<Linear> = widths
             .windows(2)
@@ -266,18 +322,21 @@ mod tests {
             let (last, hidden) = layers.split_last().unwrap();
             let h = hidden.iter().fold(x, |h, l| {
                 let z = l.forward(h);
-                z.clone().mul(burn::tensor::activation::sigmoid(z))
+                match act {
+                    Activation::Silu => z.clone().mul(burn::tensor::activation::sigmoid(z)),
+                    Activation::Relu => relu(z),
+                }
             });
             last.forward(h)
         };
         let x = Tensor::<2>::random([rows, widths[0]], Distribution::Normal(0.0, 1.0), &device)
             .require_grad();
-        let (op, inputs) = fused(&refs, &x).expect("bias everywhere, widths chain");
+        let (op, inputs) = fused(&refs, act, &x).expect("bias everywhere, widths chain");
         assert!(
             flex_op::apply::<2>(op, &inputs).is_some(),
             "the fused op runs"
         );
-        let y = mlp_chain(&refs, x.clone());
+        let y = mlp_chain(&refs, act, x.clone());
         let y_ref = by_burn(x.clone());
         assert_eq!(y.dims(), [rows, widths[widths.len() - 1]]);
         assert!(rel(y.clone(), y_ref.clone()) < 1e-5, "forward");
@@ -298,14 +357,31 @@ mod tests {
         let x = Tensor::<2>::random([rows, widths[0]], Distribution::Normal(0.0, 1.0), &plain);
         let y_ref = refs[1..]
             .iter()
-            .fold(linear(refs[0], x.clone()), |h, l| linear(l, silu(h)));
-        assert!(rel(mlp_chain(&refs, x), y_ref) < 1e-5, "plain");
+            .fold(linear(refs[0], x.clone()), |h, l| linear(l, act.apply(h)));
+        assert!(rel(mlp_chain(&refs, act, x), y_ref) < 1e-5, "plain");
     }
 
     #[test]
     fn fused_chain_matches_burn_forward_and_gradients() {
-        agrees_with_burn(5, &[3, 8, 2]);
-        agrees_with_burn(700, &[3, 64, 64, 64, 2]); // three chunks, the last one ragged
-        agrees_with_burn(9, &[4, 6]); // one layer, no SiLU
+        agrees_with_burn(5, &[3, 8, 2], Activation::Silu);
+        // Three chunks, the last one ragged.
+        agrees_with_burn(700, &[3, 64, 64, 64, 2], Activation::Silu);
+        agrees_with_burn(700, &[5, 32, 16, 3], Activation::Relu);
+        agrees_with_burn(9, &[4, 6], Activation::Silu); // one layer, no activation
+    }
+
+    #[test]
+    fn leading_axes_are_rows() {
+        let device = Device::flex();
+        let layers: Vec<Linear> = [[4, 8], [8, 3]]
+            .iter()
+            .map(|&[i, o]| LinearConfig::new(i, o).init(&device))
+            .collect();
+        let refs: Vec<&Linear> = layers.iter().collect();
+        let x = Tensor::<4>::random([2, 3, 5, 4], Distribution::Normal(0.0, 1.0), &device);
+        let y = mlp_chain(&refs, Activation::Relu, x.clone());
+        assert_eq!(y.dims(), [2, 3, 5, 3]);
+        let flat = mlp_chain(&refs, Activation::Relu, x.reshape([30, 4]));
+        assert!(rel(y.reshape([30, 3]), flat) < 1e-6);
     }
 }

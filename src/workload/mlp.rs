@@ -6,7 +6,7 @@
 //! AdamW lr 1e-3) and `mlp-sample` (10,000 points × 100 Euler steps on the inference device).
 
 use super::{Prepared, train_repeat};
-use crate::models::mlp_chain::mlp_chain;
+use crate::models::mlp_chain::{Activation, mlp_chain};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Distribution, Tensor};
@@ -39,7 +39,7 @@ impl BenchMlp {
     /// `x: [n, 2]`, `t: [n, 1]` → velocity `[n, 2]`.
     pub fn forward(&self, x: Tensor<2>, t: Tensor<2>) -> Tensor<2> {
         let layers: Vec<&Linear> = self.layers.iter().collect();
-        mlp_chain(&layers, Tensor::cat(vec![x, t], 1))
+        mlp_chain(&layers, Activation::Silu, Tensor::cat(vec![x, t], 1))
     }
 }
 

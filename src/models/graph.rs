@@ -114,7 +114,7 @@ impl GraphNet {
         node_mask: Tensor<2>,
     ) -> (Tensor<3>, Tensor<4>) {
         let device = x.device();
-        let [b, n, _] = x.dims();
+        let b = x.dims()[0];
         let (node_extra, edge_extra) = structure(&e, &node_mask, self.max_nodes);
         let h = linear(&self.node_in, Tensor::cat(vec![x, node_extra], 2));
         let ee = linear(&self.edge_in, Tensor::cat(vec![e, edge_extra], 3));
@@ -126,10 +126,7 @@ impl GraphNet {
         let de = ee.dims()[3];
         let mut h = h + linear(&self.time_node, temb.clone()).reshape([b, 1, dx]);
         let mut ee = ee + linear(&self.time_edge, temb).reshape([b, 1, 1, de]);
-        let key_mask = node_mask
-            .sub_scalar(1.0)
-            .mul_scalar(1e4)
-            .reshape([b, 1, 1, n]);
+        let key_mask = node_mask.clone().sub_scalar(1.0).mul_scalar(1e4);
         for layer in &self.layers {
             (h, ee) = layer.forward(h, ee, key_mask.clone());
         }

@@ -3,16 +3,17 @@
 //! and edges updated from the attention scores; each stream with a residual, layer norm and a
 //! feed-forward block.
 //!
-//! Shapes: nodes `h: [b, n, dx]`, edges `e: [b, n, n, de]`, `key_mask: [b, 1, 1, n]` (0 for a
-//! real node, a large negative number for padding).
+//! Shapes: nodes `h: [b, n, dx]`, edges `e: [b, n, n, de]`, `key_mask: [b, n]` (0 for a real
+//! node, a large negative number for padding).
 
+use super::attention::{film_scores, masked_attention};
 use super::dropout::{dropout, is_active};
 use super::layer_norm::layer_norm;
 use super::linear::linear;
 use super::mlp_chain::{Activation, mlp_chain};
 use burn::module::Module;
 use burn::nn::{Dropout, DropoutConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{relu, softmax};
+use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
 /// A two-layer feed-forward block `d → width → d` with ReLU and dropout.
@@ -95,31 +96,24 @@ impl GraphLayer {
         &self,
         h: Tensor<3>,
         e: Tensor<4>,
-        key_mask: Tensor<4>,
+        key_mask: Tensor<2>,
     ) -> (Tensor<3>, Tensor<4>) {
-        let [b, n, dx] = h.dims();
-        let heads = self.heads;
-        let dh = dx / heads;
-        let split = |t: Tensor<3>| t.reshape([b, n, heads, dh]).swap_dims(1, 2); // [b, H, n, dh]
-        let q = split(linear(&self.q, h.clone()));
-        let k = split(linear(&self.k, h.clone()));
-        let v = split(linear(&self.v, h.clone()));
-        let scores = q.matmul(k.swap_dims(2, 3)).div_scalar((dh as f64).sqrt()); // [b, H, n, n]
-        // FiLM of the scores by the edges: s · (1 + E_mul) + E_add.
-        let to_heads = |t: Tensor<4>| t.permute([0, 3, 1, 2]); // [b, n, n, H] → [b, H, n, n]
-        let mul = to_heads(linear(&self.e_mul, e.clone()));
-        let add = to_heads(linear(&self.e_add, e.clone()));
-        let scores = scores.clone().mul(mul.add_scalar(1.0)).add(add);
+        let q = linear(&self.q, h.clone());
+        let k = linear(&self.k, h.clone());
+        let v = linear(&self.v, h.clone());
+        // Scores FiLM-ed by the edges, [b, n, n, H]: (q·k/√d_h)·(1 + E_mul) + E_add.
+        let mul = linear(&self.e_mul, e.clone());
+        let add = linear(&self.e_add, e.clone());
+        let scores = film_scores(q, k, mul, add, self.heads);
         // Edge stream: e + W(scores), norm, feed-forward.
-        let e_upd = linear(&self.e_out, scores.clone().permute([0, 2, 3, 1]));
+        let e_upd = linear(&self.e_out, scores.clone());
         let e = layer_norm(&self.norm_e1, e + dropout(&self.dropout, e_upd));
         let e = layer_norm(
             &self.norm_e2,
             e.clone() + dropout(&self.dropout, self.ff_e.forward(e)),
         );
         // Node stream: attention over real nodes only.
-        let attn = softmax(scores.add(key_mask), 3);
-        let out = attn.matmul(v).swap_dims(1, 2).reshape([b, n, dx]);
+        let out = masked_attention(scores, v, key_mask, self.heads);
         let h = layer_norm(
             &self.norm_x1,
             h + dropout(&self.dropout, linear(&self.x_out, out)),

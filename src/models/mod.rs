@@ -2,6 +2,7 @@
 //! stated kind ([`Prediction`]). Networks and the exact closed-form models used in tests sit
 //! behind the same [`Model`] trait, so every sampler runs on both.
 
+pub mod attention;
 pub mod classifier;
 pub mod conv;
 mod conv_im2col;

@@ -9,6 +9,9 @@
 //!   variance `σ²`, then `y = γ_c·x̂ + β_c`. Backward with `M` elements per group and
 //!   `g = γ_c·∂y`: `∂x = (g − mean(g) − x̂·mean(g·x̂)) / √(σ² + ε)`, `∂γ_c = Σ ∂y·x̂`,
 //!   `∂β_c = Σ ∂y` (sums over the batch and the channel's pixels).
+//! - [`GroupNorm::forward_silu`]: `silu(GroupNorm(x))` as one op; its backward recomputes the
+//!   pre-activation `z` from `x` and the group statistics and runs the GroupNorm backward on
+//!   `∂z = ∂y·silu′(z)` (one pass and one tensor of the activations' size fewer each way).
 
 use super::flex_op::{self, FlexOp};
 use super::vmath;
@@ -86,6 +89,15 @@ pub struct GroupNorm {
 impl GroupNorm {
     /// `x: [N, C, …]` → same shape.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.run(x, false)
+    }
+
+    /// `silu(self.forward(x))`, fused on flex.
+    pub fn forward_silu<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.run(x, true)
+    }
+
+    fn run<const D: usize>(&self, x: Tensor<D>, with_silu: bool) -> Tensor<D> {
         let dims = x.dims().to_vec();
         let (gamma, beta) = (self.gamma.as_ref(), self.beta.as_ref());
         let mut inputs = vec![x.clone().into_dispatch()];
@@ -98,6 +110,7 @@ impl GroupNorm {
             dims,
             groups: self.num_groups,
             epsilon: self.epsilon,
+            silu: with_silu,
         };
         fits.then(|| flex_op::apply(op, &inputs))
             .flatten()
@@ -110,7 +123,8 @@ impl GroupNorm {
                     epsilon: self.epsilon,
                     affine: self.affine,
                 };
-                burn_norm.forward(x)
+                let y = burn_norm.forward(x);
+                if with_silu { silu(y) } else { y }
             })
     }
 }
@@ -121,6 +135,8 @@ struct GroupNormOp {
     dims: Vec<usize>,
     groups: usize,
     epsilon: f64,
+    /// Followed by SiLU.
+    silu: bool,
 }
 
 impl GroupNormOp {
@@ -154,6 +170,7 @@ impl FlexOp for GroupNormOp {
         y.par_chunks_mut(sample)
             .zip(x.par_chunks(sample))
             .for_each(|(y, x)| {
+                let mut s = vec![0.0f32; if self.silu { pixels } else { 0 }];
                 for (g, (y, x)) in y
                     .chunks_mut(cg * pixels)
                     .zip(x.chunks(cg * pixels))
@@ -165,6 +182,9 @@ impl FlexOp for GroupNormOp {
                         let (scale, shift) = affine.map_or((1.0, 0.0), |(gm, bt)| (gm[ch], bt[ch]));
                         let (a, b) = (rstd * scale, shift - mean * rstd * scale);
                         y.iter_mut().zip(x).for_each(|(y, &x)| *y = x * a + b);
+                        if self.silu {
+                            vmath::silu_keep(y, &mut s);
+                        }
                     }
                 }
             });
@@ -172,7 +192,7 @@ impl FlexOp for GroupNormOp {
     }
 
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
-        let (x, gamma) = (inputs[0], inputs.get(1).copied());
+        let (x, gamma, beta) = (inputs[0], inputs.get(1).copied(), inputs.get(2).copied());
         let (c, pixels, sample) = self.sizes();
         let (cg, n) = (c / self.groups, x.len() / sample);
         let mut dx = vec![0.0f32; x.len()];
@@ -182,10 +202,27 @@ impl FlexOp for GroupNormOp {
             .zip(x.par_chunks(sample).zip(grad.par_chunks(sample)))
             .zip(sums.par_chunks_mut(c))
             .for_each(|((dx, (x, dy)), sums)| {
+                let (mut z, mut dz) = (Vec::new(), Vec::new());
                 let groups = dx.chunks_mut(cg * pixels).zip(x.chunks(cg * pixels));
                 for (g, (dx, x)) in groups.enumerate() {
                     let (mean, rstd) = self.stats(x);
-                    let dy = &dy[g * cg * pixels..][..cg * pixels];
+                    let mut dy = &dy[g * cg * pixels..][..cg * pixels];
+                    if self.silu {
+                        // ∂z = ∂y·silu′(z), z = γ·x̂ + β recomputed.
+                        z.resize(cg * pixels, 0.0);
+                        dz.resize(cg * pixels, 0.0);
+                        for k in 0..cg {
+                            let ch = g * cg + k;
+                            let scale = gamma.map_or(1.0, |gm| gm[ch]);
+                            let shift = beta.map_or(0.0, |bt| bt[ch]);
+                            let (a, b) = (rstd * scale, shift - mean * rstd * scale);
+                            let range = k * pixels..(k + 1) * pixels;
+                            let zs = z[range.clone()].iter_mut().zip(&x[range]);
+                            zs.for_each(|(z, &x)| *z = x * a + b);
+                        }
+                        vmath::silu_backward(&z, dy, &mut dz);
+                        dy = &dz;
+                    }
                     let (mut mg, mut mgx) = (0.0f64, 0.0f64);
                     for k in 0..cg {
                         let ch = g * cg + k;

@@ -29,7 +29,8 @@ fn silu_matches_burn_forward_and_gradient() {
 #[test]
 fn group_norm_matches_burn_forward_and_gradients() {
     let device = Device::flex().autodiff();
-    for (dims, groups) in [([5, 8, 6, 7], 4), ([3, 6, 28, 28], 3), ([4, 4, 3, 5], 1)] {
+    let cases = [([5, 8, 6, 7], 4), ([3, 6, 28, 28], 3), ([4, 4, 3, 5], 1)];
+    for ((dims, groups), with_silu) in cases.into_iter().flat_map(|c| [(c, false), (c, true)]) {
         let x = rnd(dims, &device).add_scalar(1.5).require_grad();
         let mut ours = GroupNormConfig::new(groups, dims[1]).init(&device);
         // Non-trivial γ, β.
@@ -43,18 +44,25 @@ fn group_norm_matches_burn_forward_and_gradients() {
             epsilon: ours.epsilon,
             affine: true,
         };
-        let y = ours.forward(x.clone());
-        let y_ref = theirs.forward(x.clone());
-        assert!(rel(y.clone(), y_ref.clone()) < 1e-5, "forward {dims:?}");
+        let (y, y_ref) = if with_silu {
+            let y_ref = burn::tensor::activation::silu(theirs.forward(x.clone()));
+            (ours.forward_silu(x.clone()), y_ref)
+        } else {
+            (ours.forward(x.clone()), theirs.forward(x.clone()))
+        };
+        assert!(
+            rel(y.clone(), y_ref.clone()) < 1e-5,
+            "forward {dims:?} silu {with_silu}"
+        );
         let r = rnd(dims, &device);
         let g = y.mul(r.clone()).sum().backward();
         let g_ref = y_ref.mul(r).sum().backward();
         let e = rel(x.grad(&g).unwrap(), x.grad(&g_ref).unwrap());
-        assert!(e < 1e-4, "dx {dims:?}: {e}");
+        assert!(e < 1e-4, "dx {dims:?} silu {with_silu}: {e}");
         for (p, name) in [(&ours.gamma, "dγ"), (&ours.beta, "dβ")] {
             let p = p.as_ref().unwrap().val();
             let e = rel(p.grad(&g).unwrap(), p.grad(&g_ref).unwrap());
-            assert!(e < 1e-4, "{name} {dims:?}: {e}");
+            assert!(e < 1e-4, "{name} {dims:?} silu {with_silu}: {e}");
         }
     }
 }

@@ -162,12 +162,12 @@ struct ResBlock {
 impl ResBlock {
     fn forward(&self, x: Tensor<4>, emb: &Tensor<2>) -> Tensor<4> {
         let [n, _, _, _] = x.dims();
-        let h = self.conv1.forward(silu(self.norm1.forward(x.clone())));
+        let h = self.conv1.forward(self.norm1.forward_silu(x.clone()));
         let c = h.dims()[1];
         let h = h.add(linear(&self.time, silu(emb.clone())).reshape([n, c, 1, 1]));
         let h = self
             .conv2
-            .forward(dropout(&self.dropout, silu(self.norm2.forward(h))));
+            .forward(dropout(&self.dropout, self.norm2.forward_silu(h)));
         let skip = match &self.skip {
             Some(s) => s.forward(x),
             None => x,
@@ -289,7 +289,7 @@ impl UNet {
                 x = conv.forward(up);
             }
         }
-        let out = self.output.forward(silu(self.out_norm.forward(x)));
+        let out = self.output.forward(self.out_norm.forward_silu(x));
         // [n, heads·c, h, w] → [n, heads·d]: head-major blocks of d columns.
         let heads = out.dims()[1] / c;
         out.reshape([n, heads * d])

@@ -62,7 +62,7 @@ impl Block {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        silu(self.norm.forward(self.conv.forward(x)))
+        self.norm.forward_silu(self.conv.forward(x))
     }
 }
 

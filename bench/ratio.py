@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,18 @@ def run_json(cmd):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def merge(runs):
+    """One report from a side's rounds: the median over every repeat of every round."""
+    ok = [r for r in runs if "error" not in r]
+    if not ok:
+        return runs[0]
+    merged = dict(ok[0])
+    merged["repeats"] = [x for r in ok for x in r["repeats"]]
+    merged["per_second"] = statistics.median(merged["repeats"])
+    merged["rounds"] = len(ok)
+    return merged
+
+
 def fmt(rate):
     return f"{rate:,.0f}" if rate >= 100 else f"{rate:.2f}"
 
@@ -68,6 +81,7 @@ def main():
     p.add_argument("--workloads", default=",".join(ALL), help="comma-separated subset")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--rounds", type=int, default=3, help="runs of each side, alternating")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for every side")
     p.add_argument("--iters-scale", type=int, default=1, help="multiply iterations per repeat (GPUs)")
     p.add_argument("--tch", action="store_true", help="also flowdiff on LibTorch (builds flowdiff-tch)")
@@ -105,16 +119,24 @@ def main():
         iters = TORCH_WORKLOADS[name][1] * a.iters_scale if name in TORCH_WORKLOADS else None
         common = ["--repeats", str(a.repeats), "--warmup", str(a.warmup), "--threads", str(a.threads)]
         common += ["--iters", str(iters)] if iters else []
-        ref = (run_json([sys.executable, str(HERE / "reference_torch.py"), "--workload", name, "--json",
-                         "--device", a.torch_device] + common)
-               if name in TORCH_WORKLOADS else {"error": "no PyTorch reference"})
-        ours = {label: run_json([str(b), "bench", "--workload", name, "--json", "--device", d] + common)
-                for label, b, d in sides}
+        torch_cmd = [sys.executable, str(HERE / "reference_torch.py"), "--workload", name, "--json",
+                     "--device", a.torch_device] + common
+        # Rounds alternate the sides, so that a burst of load from elsewhere lands on both.
+        ref_runs, our_runs = [], {label: [] for label, _, _ in sides}
+        for _ in range(a.rounds):
+            ref_runs.append(run_json(torch_cmd) if name in TORCH_WORKLOADS
+                            else {"error": "no PyTorch reference"})
+            for label, b, d in sides:
+                our_runs[label].append(run_json([str(b), "bench", "--workload", name, "--json",
+                                                 "--device", d] + common))
+        ref = merge(ref_runs)
+        ours = {label: merge(runs) for label, runs in our_runs.items()}
         reports += [r for r in [ref, *ours.values()] if "error" not in r]
         rows.append((name, ref, ours))
 
     print(f"\nload average before {' '.join(before)}, after {' '.join(loadavg())}; "
-          f"{a.threads} threads each; median of {a.repeats} repeats after {a.warmup} warm-up\n")
+          f"{a.threads} threads each; median of {a.rounds} alternating rounds × {a.repeats} repeats "
+          f"(each after {a.warmup} warm-up)\n")
     head = ["workload", "params", "unit", f"PyTorch ({a.torch_device})"]
     head += [label for label, _, _ in sides] + [f"ratio {label}" for label, _, _ in sides]
     print("| " + " | ".join(head) + " |")

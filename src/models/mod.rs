@@ -20,6 +20,7 @@ pub mod mlp;
 pub mod mlp_chain;
 pub mod network;
 pub mod norm_act;
+pub mod plane_ops;
 pub mod unet;
 mod vmath;
 

@@ -12,13 +12,12 @@ use super::dropout::dropout;
 use super::embedding::sinusoidal;
 use super::linear::linear;
 use super::norm_act::{GroupNorm, GroupNormConfig, silu};
+use super::plane_ops::{shift_channels, upsample2};
 use burn::module::Module;
 use burn::nn::attention::{MhaInput, MultiHeadAttention, MultiHeadAttentionConfig};
 use burn::nn::{
     Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig, PaddingConfig2d,
 };
-use burn::tensor::module::interpolate;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Int, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -161,10 +160,8 @@ struct ResBlock {
 
 impl ResBlock {
     fn forward(&self, x: Tensor<4>, emb: &Tensor<2>) -> Tensor<4> {
-        let [n, _, _, _] = x.dims();
         let h = self.conv1.forward(self.norm1.forward_silu(x.clone()));
-        let c = h.dims()[1];
-        let h = h.add(linear(&self.time, silu(emb.clone())).reshape([n, c, 1, 1]));
+        let h = shift_channels(h, linear(&self.time, silu(emb.clone())));
         let h = self
             .conv2
             .forward(dropout(&self.dropout, self.norm2.forward_silu(h)));
@@ -280,13 +277,7 @@ impl UNet {
             let skip = skips.pop().expect("one skip per level");
             x = level.blocks(Tensor::cat(vec![x, skip], 1), &emb);
             if let Some(conv) = &level.resample {
-                let [_, _, hh, ww] = x.dims();
-                let up = interpolate(
-                    x,
-                    InterpolateOptions::new(InterpolateMode::Nearest)
-                        .with_output_size([2 * hh, 2 * ww]),
-                );
-                x = conv.forward(up);
+                x = conv.forward(upsample2(x));
             }
         }
         let out = self.output.forward(self.out_norm.forward_silu(x));

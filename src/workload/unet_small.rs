@@ -23,10 +23,9 @@ use super::{Prepared, forward_repeat, train_repeat};
 use crate::models::conv::{Conv2d, Conv2dConfig};
 use crate::models::embedding::sinusoidal;
 use crate::models::norm_act::{GroupNorm, GroupNormConfig, silu};
+use crate::models::plane_ops::{shift_channels, upsample2};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::module::interpolate;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Device, Distribution, Tensor};
 
 /// Sinusoidal time-embedding width (and the width of the embedding MLP).
@@ -111,19 +110,16 @@ impl SmallUNet {
     pub fn forward(&self, x: Tensor<4>, t: Tensor<2>) -> Tensor<4> {
         let device = x.device();
         let emb = silu(self.time.forward(sinusoidal(t, TIME_DIM, &device)));
-        let add_time = |h: Tensor<4>, lin: &Linear| {
-            let [n, c, _, _] = h.dims();
-            h.add(lin.forward(emb.clone()).reshape([n, c, 1, 1]))
-        };
+        let add_time = |h: Tensor<4>, lin: &Linear| shift_channels(h, lin.forward(emb.clone()));
         let h1 = add_time(self.enc1b.forward(self.enc1a.forward(x)), &self.t1);
         let h2 = add_time(self.enc2.forward(self.down1.forward(h1.clone())), &self.t2);
         let m = add_time(self.mid.forward(self.down2.forward(h2.clone())), &self.t3);
         let u2 = add_time(
-            self.dec2.forward(Tensor::cat(vec![up2(m), h2], 1)),
+            self.dec2.forward(Tensor::cat(vec![upsample2(m), h2], 1)),
             &self.t4,
         );
         let u1 = add_time(
-            self.dec1.forward(Tensor::cat(vec![up2(u2), h1], 1)),
+            self.dec1.forward(Tensor::cat(vec![upsample2(u2), h1], 1)),
             &self.t5,
         );
         self.out.forward(u1)
@@ -131,14 +127,6 @@ impl SmallUNet {
 }
 
 /// Nearest-neighbour ×2 upsampling.
-fn up2(x: Tensor<4>) -> Tensor<4> {
-    let [_, _, h, w] = x.dims();
-    interpolate(
-        x,
-        InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([2 * h, 2 * w]),
-    )
-}
-
 fn images(n: usize, device: &Device) -> Tensor<4> {
     Tensor::random([n, 1, SIDE, SIDE], Distribution::Normal(0.0, 1.0), device)
 }

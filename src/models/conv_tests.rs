@@ -43,6 +43,7 @@ fn cases() -> Vec<Case> {
         (7, 8, 6, [14, 14], [3, 3], 1, p1.clone(), true),
         (7, 8, 16, [14, 14], [3, 3], 2, p1.clone(), true),
         (9, 12, 5, [7, 7], [3, 3], 1, p1.clone(), true),
+        (3, 4, 72, [7, 7], [3, 3], 1, p1.clone(), true), // O > 64: ∂W untransposed
         (7, 5, 4, [7, 7], [3, 3], 2, p1.clone(), false),
         (7, 6, 5, [9, 11], [1, 1], 1, valid.clone(), true),
         (2, 6, 5, [28, 28], [1, 1], 1, valid.clone(), true),

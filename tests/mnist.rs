@@ -19,11 +19,11 @@ fn tiny(method: Method, dir: PathBuf, conditional: bool) -> TrainConfig {
         ..UNetConfig::mnist(conditional.then_some(10))
     });
     cfg.batch_size = 16;
-    cfg.steps = 40;
-    cfg.warmup_steps = 5;
-    cfg.lr = 2e-3;
+    cfg.schedule.steps = 40;
+    cfg.schedule.warmup_steps = 5;
+    cfg.schedule.lr = 2e-3;
     cfg.sample_every = 0;
-    cfg.checkpoint_every = 1000;
+    cfg.schedule.checkpoint_every = 1000;
     cfg
 }
 
@@ -55,7 +55,7 @@ fn a_few_steps_on_real_digits_reduce_the_loss_and_resume_is_exact() {
         );
     }
     let mut cfg = tiny(Method::flow(), mnist, true);
-    cfg.steps = 8;
+    cfg.schedule.steps = 8;
     let src = cfg.data.open().unwrap();
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let full = train(&cfg, &src, a.path(), TrainOptions::default()).unwrap();

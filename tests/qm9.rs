@@ -16,12 +16,13 @@ fn config(
     counts: Vec<f64>,
 ) -> GraphTrainConfig {
     let (node_prior, edge_prior) = (Prior::new(kind, nodes), Prior::new(kind, edges));
-    GraphTrainConfig {
+    let mut cfg = GraphTrainConfig {
         data: "qm9".into(),
         batch_size: 64,
-        seed: 3,
         ..GraphTrainConfig::tiny(method, node_prior, edge_prior, counts, 60)
-    }
+    };
+    cfg.schedule.seed = 3;
+    cfg
 }
 
 #[test]

@@ -17,11 +17,11 @@ const N: usize = 4000;
 fn trained_ratio(toy: Toy, method: Method, sampler: (&str, Option<&str>, usize)) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = TrainConfig::points(DataSpec::Toy { name: toy }, method.clone(), 2);
-    cfg.steps = 4000;
+    cfg.schedule.steps = 4000;
     cfg.batch_size = 256;
     cfg.mlp_mut().unwrap().width = 128;
-    cfg.seed = 3;
-    cfg.checkpoint_every = 10_000;
+    cfg.schedule.seed = 3;
+    cfg.schedule.checkpoint_every = 10_000;
     train(
         &cfg,
         &cfg.data.open().unwrap(),

@@ -47,7 +47,7 @@ fn headless(browser: &Path, profile: &Path, extra: &[&str], page: &Path) -> Stri
 
 fn tiny_run(dir: &Path, method: Method) -> PathBuf {
     let mut cfg = TrainConfig::points(DataSpec::Toy { name: Toy::Moons }, method.clone(), 2);
-    cfg.steps = 150;
+    cfg.schedule.steps = 150;
     cfg.batch_size = 128;
     let mlp = cfg.mlp_mut().unwrap();
     mlp.width = 32;

@@ -116,13 +116,13 @@ pub fn run(a: Args) -> Result<()> {
         for method in methods {
             let dir = a.out.join(format!("{}-{}", toy.name(), method.name()));
             let mut cfg = TrainConfig::points(DataSpec::Toy { name: toy }, method.clone(), 2);
-            cfg.seed = a.seed;
-            cfg.steps = a.steps;
+            cfg.schedule.seed = a.seed;
+            cfg.schedule.steps = a.steps;
             println!(
                 "training {} on {} ({} steps) -> {}",
                 method.name(),
                 toy.name(),
-                cfg.steps,
+                cfg.schedule.steps,
                 dir.display()
             );
             let out = train(

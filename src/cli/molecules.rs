@@ -8,6 +8,7 @@ use crate::discrete::{DenseGraph, DiscreteMethod, Prior, PriorKind};
 use crate::models::graph::{GraphNet, GraphNetConfig};
 use crate::molecules::{MAX_ATOMS, load_train, marginals, to_molecules};
 use crate::rng::SeededRng;
+use crate::train::engine::Schedule;
 use crate::train::{RunDir, TrainOptions};
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -81,23 +82,29 @@ fn new_config(r: &TrainRequest, train: &[DenseGraph], data_dir: &Path) -> Result
             .map(|a| a.label())
             .collect(),
         model,
-        steps,
+        schedule: Schedule {
+            steps,
+            lr: r.lr.unwrap_or(1e-3),
+            warmup_steps: 200,
+            min_lr_ratio: 0.05,
+            weight_decay: 1e-5,
+            grad_clip: 1.0,
+            ema_decay: 0.999,
+            seed: r.seed.unwrap_or(0),
+            checkpoint_every: 500,
+        },
         batch_size: r.batch_size.unwrap_or(256),
-        lr: r.lr.unwrap_or(1e-3),
-        warmup_steps: 200,
-        min_lr_ratio: 0.05,
-        weight_decay: 1e-5,
-        grad_clip: 1.0,
-        ema_decay: 0.999,
         edge_weight: 5.0,
-        seed: r.seed.unwrap_or(0),
-        checkpoint_every: 500,
         sample_steps: match method {
             DiscreteMethod::Diffusion { timesteps } => timesteps,
             DiscreteMethod::Flow => 500,
         },
     };
-    if cfg.steps == 0 || cfg.batch_size == 0 || cfg.lr.is_nan() || cfg.lr <= 0.0 {
+    if cfg.schedule.steps == 0
+        || cfg.batch_size == 0
+        || cfg.schedule.lr.is_nan()
+        || cfg.schedule.lr <= 0.0
+    {
         bail!("--steps, --batch-size and --lr must be positive");
     }
     Ok(cfg)
@@ -110,7 +117,7 @@ pub fn train(r: TrainRequest) -> Result<()> {
     let (mut cfg, data) = if r.resume {
         let mut cfg = gtrain::load_config(&r.out)?;
         if let Some(s) = r.steps {
-            cfg.steps = s;
+            cfg.schedule.steps = s;
         }
         let data = load_train(&cfg.data_dir)?;
         (cfg, data)
@@ -128,15 +135,15 @@ pub fn train(r: TrainRequest) -> Result<()> {
     if let Some(steps) = super::train::minutes_budget(r.minutes, r.resume, r.steps, |m| {
         gtrain::steps_for_minutes(&cfg, &data.graphs, m)
     })? {
-        cfg.steps = steps;
+        cfg.schedule.steps = steps;
     }
     println!(
         "training {} ({:?} prior) on QM9 ({} training molecules) for {} steps, seed {} -> {}",
         method_name(cfg.method),
         cfg.node_prior.kind,
         data.graphs.len(),
-        cfg.steps,
-        cfg.seed,
+        cfg.schedule.steps,
+        cfg.schedule.seed,
         r.out.display()
     );
     let opts = TrainOptions {
@@ -145,12 +152,19 @@ pub fn train(r: TrainRequest) -> Result<()> {
         stop_after: None,
         time_limit: r.minutes.map(|m| m * 60.0),
     };
-    let every = (cfg.steps / 5).max(500);
+    let every = (cfg.schedule.steps / 5).max(500);
     let samples_dir = r.out.join("samples");
     let hook_cfg = cfg.clone();
     let mut hook = |step: usize, ema: &GraphNet| -> Result<()> {
         let path = samples_dir.join(format!("step-{step:06}.png"));
-        let graphs = sample_graphs(&hook_cfg, ema, (64, 100), hook_cfg.seed, 0.0, false)?;
+        let graphs = sample_graphs(
+            &hook_cfg,
+            ema,
+            (64, 100),
+            hook_cfg.schedule.seed,
+            0.0,
+            false,
+        )?;
         let smiles = write_outputs(&to_molecules(&graphs)?, &path)?;
         let valid = smiles.iter().filter(|s| s.is_some()).count();
         println!(
@@ -161,7 +175,7 @@ pub fn train(r: TrainRequest) -> Result<()> {
     };
     let out = gtrain::train(&cfg, &data.graphs, &r.out, opts, every, &mut hook)?;
     super::train::print_done(&out, &run);
-    crate::report::write_run_page(&r.out, cfg.seed)
+    crate::report::write_run_page(&r.out, cfg.schedule.seed)
 }
 
 pub fn method_name(m: DiscreteMethod) -> &'static str {
@@ -260,7 +274,7 @@ pub fn sample(
     );
     let trained = crate::train::checkpoint::load_state(&RunDir(run.into()).ckpt("state.json"))
         .map(|s| s.step)
-        .unwrap_or(cfg.steps);
+        .unwrap_or(cfg.schedule.steps);
     let timer = std::time::Instant::now();
     let graphs = sample_graphs(&cfg, &net, (n, steps), seed, noise, true)?;
     let secs = timer.elapsed().as_secs_f64();

@@ -143,7 +143,7 @@ pub fn run(a: Args) -> Result<()> {
     let mut cfg = if a.resume {
         let mut cfg = run.load_config()?;
         if let Some(s) = a.steps {
-            cfg.steps = s;
+            cfg.schedule.steps = s;
         }
         cfg
     } else {
@@ -180,11 +180,15 @@ pub fn run(a: Args) -> Result<()> {
                 cfg
             }
         };
-        cfg.steps = a.steps.unwrap_or(cfg.steps);
-        cfg.seed = a.seed.unwrap_or(cfg.seed);
+        cfg.schedule.steps = a.steps.unwrap_or(cfg.schedule.steps);
+        cfg.schedule.seed = a.seed.unwrap_or(cfg.schedule.seed);
         cfg.batch_size = a.batch_size.unwrap_or(cfg.batch_size);
-        cfg.lr = a.lr.unwrap_or(cfg.lr);
-        if cfg.steps == 0 || cfg.batch_size == 0 || cfg.lr.is_nan() || cfg.lr <= 0.0 {
+        cfg.schedule.lr = a.lr.unwrap_or(cfg.schedule.lr);
+        if cfg.schedule.steps == 0
+            || cfg.batch_size == 0
+            || cfg.schedule.lr.is_nan()
+            || cfg.schedule.lr <= 0.0
+        {
             bail!("--steps, --batch-size and --lr must be positive");
         }
         cfg
@@ -193,14 +197,14 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(steps) = minutes_budget(a.minutes, a.resume, a.steps, |m| {
         steps_for_minutes(&cfg, &source, m)
     })? {
-        cfg.steps = steps;
+        cfg.schedule.steps = steps;
     }
     println!(
         "training {} on {} for {} steps, seed {} -> {}",
         cfg.method.name(),
         cfg.data.label(),
-        cfg.steps,
-        cfg.seed,
+        cfg.schedule.steps,
+        cfg.schedule.seed,
         a.out.display()
     );
     let opts = TrainOptions {
@@ -212,7 +216,7 @@ pub fn run(a: Args) -> Result<()> {
     let samples_dir = a.out.join("samples");
     let method = cfg.method.clone();
     let model_cfg = cfg.model.clone();
-    let seed = cfg.seed;
+    let seed = cfg.schedule.seed;
     let mut hook = |step: usize, ema: &crate::models::Network| -> Result<()> {
         let path = samples_dir.join(format!("step-{step:06}.png"));
         super::images::sample_grid(
@@ -227,7 +231,7 @@ pub fn run(a: Args) -> Result<()> {
         )
     };
     let out = train_with_hook(&cfg, &source, &a.out, opts, &mut hook)?;
-    crate::report::write_run_page(&a.out, cfg.seed)?;
+    crate::report::write_run_page(&a.out, cfg.schedule.seed)?;
     print_done(&out, &run);
     Ok(())
 }

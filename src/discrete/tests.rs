@@ -192,12 +192,13 @@ fn tiny_config(
     let node_prior = Prior::new(kind, &[0.4, 0.3, 0.2, 0.1]);
     let edge_prior = Prior::new(kind, &[0.6, 0.2, 0.15, 0.05]);
     let counts = vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0];
-    super::train::GraphTrainConfig {
+    let mut cfg = super::train::GraphTrainConfig {
         data: "rings".into(),
         node_names: vec!["a".into(), "b".into(), "c".into(), "d".into()],
-        seed: 11,
         ..super::train::GraphTrainConfig::tiny(method, node_prior, edge_prior, counts, steps)
-    }
+    };
+    cfg.schedule.seed = 11;
+    cfg
 }
 
 fn ring_data() -> Vec<DenseGraph> {

@@ -32,18 +32,12 @@ pub struct GraphTrainConfig {
     /// Display names of the node and edge classes.
     pub node_names: Vec<String>,
     pub model: GraphNetConfig,
-    pub steps: usize,
+    /// Steps, learning rate and its schedule, clipping, EMA, seed, checkpoint period.
+    #[serde(flatten)]
+    pub schedule: Schedule,
     pub batch_size: usize,
-    pub lr: f64,
-    pub warmup_steps: usize,
-    pub min_lr_ratio: f64,
-    pub weight_decay: f64,
-    pub grad_clip: f64,
-    pub ema_decay: f64,
     /// Weight of the edge cross-entropy (DiGress: 5).
     pub edge_weight: f64,
-    pub seed: u64,
-    pub checkpoint_every: usize,
     /// Steps the sampler takes by default (diffusion: at most `timesteps`).
     pub sample_steps: usize,
 }
@@ -79,17 +73,19 @@ impl GraphTrainConfig {
             node_counts,
             node_names: vec![],
             model,
-            steps,
+            schedule: Schedule {
+                steps,
+                lr: 3e-3,
+                warmup_steps: 5,
+                min_lr_ratio: 0.1,
+                weight_decay: 0.0,
+                grad_clip: 1.0,
+                ema_decay: 0.9,
+                seed: 0,
+                checkpoint_every: 1000,
+            },
             batch_size: 32,
-            lr: 3e-3,
-            warmup_steps: 5,
-            min_lr_ratio: 0.1,
-            weight_decay: 0.0,
-            grad_clip: 1.0,
-            ema_decay: 0.9,
             edge_weight: 5.0,
-            seed: 0,
-            checkpoint_every: 1000,
             sample_steps: 20,
         }
     }
@@ -112,22 +108,6 @@ impl GraphTrainConfig {
             node_counts: self.node_counts.clone(),
             max_nodes: self.model.max_nodes,
             noise: 0.0,
-        }
-    }
-
-    /// The optimisation settings of the shared loop; the hook runs every `hook_every` steps.
-    pub fn schedule(&self, hook_every: usize) -> Schedule {
-        Schedule {
-            steps: self.steps,
-            lr: self.lr,
-            warmup_steps: self.warmup_steps,
-            min_lr_ratio: self.min_lr_ratio,
-            weight_decay: self.weight_decay,
-            grad_clip: self.grad_clip,
-            ema_decay: self.ema_decay,
-            seed: self.seed,
-            checkpoint_every: self.checkpoint_every,
-            hook_every,
         }
     }
 }
@@ -169,12 +149,7 @@ fn batch_loss<'a>(
 pub fn steps_for_minutes(cfg: &GraphTrainConfig, data: &[DenseGraph], minutes: f64) -> usize {
     let device = crate::device::default().autodiff();
     let mut loss = batch_loss(cfg, data, &device);
-    engine::steps_for_minutes(
-        &cfg.schedule(0),
-        cfg.model.init(&device),
-        &mut loss,
-        minutes,
-    )
+    engine::steps_for_minutes(&cfg.schedule, cfg.model.init(&device), &mut loss, minutes)
 }
 
 /// Trains on `data` (clean training graphs), writing the run to `dir`; `hook(step, ema)` runs
@@ -201,15 +176,14 @@ pub fn train(
     let device = crate::device::default().autodiff();
     let mut loss = batch_loss(cfg, data, &device);
     let write_config = || write_json(&config_path(dir), cfg);
-    let schedule = cfg.schedule(every);
     engine::run(
-        &schedule,
+        &cfg.schedule,
         &run,
         &device,
         &|d| cfg.model.init(d),
         opts,
         &write_config,
         &mut loss,
-        hook,
+        engine::Hook::new(every, hook),
     )
 }

@@ -37,8 +37,8 @@ pub fn run_section(run: &Path, out: &Path, prefix: &str, seed: u64) -> Result<St
         "<p>{} on {}, {} steps, seed {}.</p>",
         esc(cfg.method.name()),
         esc(&cfg.data.label()),
-        cfg.steps,
-        cfg.seed
+        cfg.schedule.steps,
+        cfg.schedule.seed
     );
     // Loss curve.
     if let Ok(losses) = crate::train::checkpoint::load_loss_log(&rd.loss_log()) {

@@ -19,9 +19,9 @@ pub fn run_section(run: &Path, out: &Path, prefix: &str) -> Result<String> {
         "<p>{} on QM9 ({:?} prior), {} steps, batch {}, seed {}.</p>",
         esc(name),
         cfg.node_prior.kind,
-        cfg.steps,
+        cfg.schedule.steps,
         cfg.batch_size,
-        cfg.seed
+        cfg.schedule.seed
     );
     if let Ok(losses) = crate::train::checkpoint::load_loss_log(&rd.loss_log()) {
         let pts: Vec<(f64, f64)> = losses.iter().map(|r| (r.0 as f64 + 1.0, r.1)).collect();

@@ -1,5 +1,6 @@
 //! Training settings, saved as `config.json` in every run directory.
 
+use super::Schedule;
 use crate::data::DataSpec;
 use crate::method::Method;
 use crate::models::{MlpConfig, NetworkConfig, UNetConfig};
@@ -10,19 +11,11 @@ pub struct TrainConfig {
     pub data: DataSpec,
     pub method: Method,
     pub model: NetworkConfig,
-    pub steps: usize,
+    /// Steps, AdamW (Loshchilov & Hutter 2019) learning rate and its warm-up + cosine decay,
+    /// weight decay, clipping, EMA, seed, checkpoint period.
+    #[serde(flatten)]
+    pub schedule: Schedule,
     pub batch_size: usize,
-    /// Peak learning rate of AdamW (Loshchilov & Hutter 2019).
-    pub lr: f64,
-    pub warmup_steps: usize,
-    /// Final learning rate as a fraction of the peak (cosine decay).
-    pub min_lr_ratio: f64,
-    pub weight_decay: f64,
-    /// Global gradient-norm clip.
-    pub grad_clip: f64,
-    pub ema_decay: f64,
-    pub seed: u64,
-    pub checkpoint_every: usize,
     /// Probability of replacing a label by the null class (classifier-free guidance training,
     /// Ho & Salimans 2022 use 0.1–0.2).
     pub label_dropout: f64,
@@ -41,16 +34,18 @@ impl TrainConfig {
                 outputs: dim * heads,
                 ..MlpConfig::new(dim)
             }),
-            steps: 6000,
+            schedule: Schedule {
+                steps: 6000,
+                lr: 2e-3,
+                warmup_steps: 200,
+                min_lr_ratio: 0.02,
+                weight_decay: 1e-4,
+                grad_clip: 1.0,
+                ema_decay: 0.999,
+                seed: 0,
+                checkpoint_every: 1000,
+            },
             batch_size: 512,
-            lr: 2e-3,
-            warmup_steps: 200,
-            min_lr_ratio: 0.02,
-            weight_decay: 1e-4,
-            grad_clip: 1.0,
-            ema_decay: 0.999,
-            seed: 0,
-            checkpoint_every: 1000,
             label_dropout: 0.0,
             sample_every: 0,
         }
@@ -66,34 +61,20 @@ impl TrainConfig {
                 heads,
                 ..UNetConfig::mnist(conditional.then_some(10))
             }),
-            steps: 2000,
+            schedule: Schedule {
+                steps: 2000,
+                lr: 1e-3,
+                warmup_steps: 100,
+                min_lr_ratio: 0.05,
+                weight_decay: 0.0,
+                grad_clip: 1.0,
+                ema_decay: 0.995,
+                seed: 0,
+                checkpoint_every: 200,
+            },
             batch_size: 64,
-            lr: 1e-3,
-            warmup_steps: 100,
-            min_lr_ratio: 0.05,
-            weight_decay: 0.0,
-            grad_clip: 1.0,
-            ema_decay: 0.995,
-            seed: 0,
-            checkpoint_every: 200,
             label_dropout: if conditional { 0.1 } else { 0.0 },
             sample_every: 500,
-        }
-    }
-
-    /// The optimisation settings of the shared loop; the hook draws sample grids.
-    pub fn schedule(&self) -> super::Schedule {
-        super::Schedule {
-            steps: self.steps,
-            lr: self.lr,
-            warmup_steps: self.warmup_steps,
-            min_lr_ratio: self.min_lr_ratio,
-            weight_decay: self.weight_decay,
-            grad_clip: self.grad_clip,
-            ema_decay: self.ema_decay,
-            seed: self.seed,
-            checkpoint_every: self.checkpoint_every,
-            hook_every: self.sample_every,
         }
     }
 

@@ -14,9 +14,12 @@ use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::store::ModuleSnapshot;
 use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
 
-/// The optimisation settings of a run, whatever its model and data.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The optimisation settings of a run, whatever its model and data; embedded (flattened) in
+/// [`super::TrainConfig`] and [`crate::discrete::GraphTrainConfig`], so their JSON files keep
+/// these as top-level fields.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Schedule {
     pub steps: usize,
     /// Peak learning rate.
@@ -30,8 +33,19 @@ pub struct Schedule {
     pub ema_decay: f64,
     pub seed: u64,
     pub checkpoint_every: usize,
-    /// Call the hook every this many steps (0: never) and after the last planned step.
-    pub hook_every: usize,
+}
+
+/// A callback of the loop: `f(step, ema)` every `every` steps (0: never) and after the last
+/// planned step.
+pub struct Hook<'a, M> {
+    pub every: usize,
+    pub f: &'a mut dyn FnMut(usize, &M) -> Result<()>,
+}
+
+impl<'a, M> Hook<'a, M> {
+    pub fn new(every: usize, f: &'a mut dyn FnMut(usize, &M) -> Result<()>) -> Self {
+        Self { every, f }
+    }
 }
 
 impl Schedule {
@@ -68,7 +82,7 @@ pub fn steps_for_minutes<M: Module>(
 
 /// Trains the model `init` builds on the autodiff `device` (after seeding the device, so the
 /// initial weights are reproducible), writing the run to `run`. `write_config` writes the
-/// run's config file on a fresh start; `hook(step, ema)` runs every `s.hook_every` steps.
+/// run's config file on a fresh start.
 #[allow(clippy::too_many_arguments)]
 pub fn run<M: Module + ModuleSnapshot>(
     s: &Schedule,
@@ -78,7 +92,7 @@ pub fn run<M: Module + ModuleSnapshot>(
     opts: TrainOptions,
     write_config: &dyn Fn() -> Result<()>,
     loss: &mut LossFn<M>,
-    hook: &mut dyn FnMut(usize, &M) -> Result<()>,
+    hook: Hook<M>,
 ) -> Result<Outcome> {
     device.seed(s.seed);
     let mut model = checkpoint::stable_ids(init(device));
@@ -142,8 +156,8 @@ pub fn run<M: Module + ModuleSnapshot>(
             };
             save_checkpoint(run, &model, &ema_model, &optim, &state, &losses)?;
         }
-        if s.hook_every > 0 && (done % s.hook_every == 0 || done == s.steps) {
-            bar.suspend(|| hook(done, &ema_model))?;
+        if hook.every > 0 && (done % hook.every == 0 || done == s.steps) {
+            bar.suspend(|| (hook.f)(done, &ema_model))?;
         }
         if out_of_time {
             end_step = done;

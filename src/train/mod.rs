@@ -139,7 +139,7 @@ pub fn steps_for_minutes(cfg: &TrainConfig, source: &PointSource, minutes: f64) 
     let mut loss = |m: &Network, rng: &mut SeededRng| {
         regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
     };
-    engine::steps_for_minutes(&cfg.schedule(), cfg.model.init(&device), &mut loss, minutes)
+    engine::steps_for_minutes(&cfg.schedule, cfg.model.init(&device), &mut loss, minutes)
 }
 
 /// [`train`], calling `hook(step, ema)` every `cfg.sample_every` steps (e.g. to draw samples).
@@ -165,14 +165,14 @@ pub fn train_with_hook(
     };
     let write_config = || write_json(&run.config(), cfg);
     engine::run(
-        &cfg.schedule(),
+        &cfg.schedule,
         &run,
         &device,
         &|d| cfg.model.init(d),
         opts,
         &write_config,
         &mut loss,
-        hook,
+        engine::Hook::new(cfg.sample_every, hook),
     )
 }
 

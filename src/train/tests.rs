@@ -7,14 +7,14 @@ use crate::method::Method;
 
 fn tiny(method: Method, steps: usize) -> TrainConfig {
     let mut cfg = TrainConfig::points(DataSpec::Toy { name: Toy::Moons }, method, 2);
-    cfg.steps = steps;
+    cfg.schedule.steps = steps;
     cfg.batch_size = 128;
     let mlp = cfg.mlp_mut().unwrap();
     mlp.width = 64;
     mlp.depth = 2;
-    cfg.warmup_steps = 10;
-    cfg.checkpoint_every = 1000;
-    cfg.seed = 11;
+    cfg.schedule.warmup_steps = 10;
+    cfg.schedule.checkpoint_every = 1000;
+    cfg.schedule.seed = 11;
     cfg
 }
 
@@ -107,4 +107,30 @@ fn nan_in_training_stops_with_a_message() {
     .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("diverged") && msg.contains("step 0"), "{msg}");
+}
+
+/// The schedule is flattened into `config.json`: its settings stay top-level keys, so run
+/// directories written before it was one struct still load.
+#[test]
+fn schedule_settings_stay_top_level_in_config_json() {
+    let cfg = tiny(Method::flow(), 7);
+    let v = serde_json::to_value(&cfg).unwrap();
+    for key in [
+        "steps",
+        "lr",
+        "warmup_steps",
+        "min_lr_ratio",
+        "weight_decay",
+        "grad_clip",
+        "ema_decay",
+        "seed",
+        "checkpoint_every",
+        "batch_size",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing from {v}");
+    }
+    assert!(v.get("schedule").is_none());
+    assert_eq!(v["steps"], 7);
+    let back: TrainConfig = serde_json::from_value(v).unwrap();
+    assert_eq!(back, cfg);
 }

@@ -1,9 +1,12 @@
 """Side-by-side table: every workload of `flowdiff bench --workload` against the same network
-and work in PyTorch (bench/reference_torch.py), run back to back, as a markdown table.
+and work in PyTorch (bench/reference_torch.py), as a markdown table. Each side runs --rounds
+times (default 3), alternating, so that load from other jobs lands on both; a figure is the
+median over all repeats of all rounds.
 
     python3 bench/ratio.py                       # flex vs PyTorch on the CPU, 2 threads each
     python3 bench/ratio.py --tch                 # also flowdiff on LibTorch (builds flowdiff-tch)
     python3 bench/ratio.py --workloads mlp-train,unet-small-train --repeats 3
+    python3 bench/ratio.py --threads 1 --rounds 2      # one thread each side
     python3 bench/ratio.py --no-build --side head=/tmp/flowdiff-head:cpu --side flex=./flowdiff:cpu
 
 The release binary is $CARGO_TARGET_DIR/release/flowdiff (default ~/.cache/flowdiff-target),

@@ -26,7 +26,7 @@ pub fn film_scores(
     heads: usize,
 ) -> Tensor<4> {
     let [b, n, dx] = q.dims();
-    let op = Scores { b, n, dx, heads };
+    let op = Scores(Sizes { b, n, dx, heads });
     let inputs = [
         q.clone().into_dispatch(),
         k.clone().into_dispatch(),
@@ -64,7 +64,7 @@ pub fn masked_attention(
     heads: usize,
 ) -> Tensor<3> {
     let [b, n, dx] = v.dims();
-    let op = Attend { b, n, dx, heads };
+    let op = Attend(Sizes { b, n, dx, heads });
     let inputs = [
         scores.clone().into_dispatch(),
         v.clone().into_dispatch(),
@@ -90,9 +90,10 @@ fn masked_attention_burn(
         .reshape([b, n, dx])
 }
 
-/// Sizes shared by both ops.
+/// The shapes of both ops: `b` graphs of `n` nodes, node width `dx = H·d_h`.
 #[derive(Clone, Copy, Debug)]
 struct Sizes {
+    b: usize,
     n: usize,
     dx: usize,
     heads: usize,
@@ -115,22 +116,9 @@ impl Sizes {
 
 /// `[q, k, mul, add]` → scores.
 #[derive(Clone, Debug)]
-struct Scores {
-    b: usize,
-    n: usize,
-    dx: usize,
-    heads: usize,
-}
+struct Scores(Sizes);
 
 impl Scores {
-    fn sizes(&self) -> Sizes {
-        Sizes {
-            n: self.n,
-            dx: self.dx,
-            heads: self.heads,
-        }
-    }
-
     /// `q[i,h]·k[j,h]/√d_h` for every `(i, j, h)` of one graph, in the edge layout.
     fn raw(z: Sizes, q: &[f32], k: &[f32], out: &mut [f32]) {
         let (dh, scale) = (z.dh(), 1.0 / (z.dh() as f32).sqrt());
@@ -146,13 +134,13 @@ impl Scores {
 
 impl FlexOp for Scores {
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
-        let z = self.sizes();
+        let z = self.0;
         let (q, k, mul, add) = (inputs[0], inputs[1], inputs[2], inputs[3]);
-        let fits = self.heads > 0
-            && self.dx % self.heads == 0
+        let fits = z.heads > 0
+            && z.dx % z.heads == 0
             && k.len() == q.len()
-            && q.len() == self.b * z.node()
-            && mul.len() == self.b * z.edge()
+            && q.len() == z.b * z.node()
+            && mul.len() == z.b * z.edge()
             && add.len() == mul.len();
         if !fits {
             return None;
@@ -168,11 +156,11 @@ impl FlexOp for Scores {
                 }
             });
         }
-        Some((s, vec![self.b, self.n, self.n, self.heads]))
+        Some((s, vec![z.b, z.n, z.n, z.heads]))
     }
 
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
-        let z = self.sizes();
+        let z = self.0;
         let (q, k, mul) = (inputs[0], inputs[1], inputs[2]);
         let (dh, scale) = (z.dh(), 1.0 / (z.dh() as f32).sqrt());
         let (mut dq, mut dk) = (vec![0.0f32; q.len()], vec![0.0f32; k.len()]);
@@ -221,22 +209,9 @@ impl FlexOp for Scores {
 
 /// `[scores, v, mask]` → attention output.
 #[derive(Clone, Debug)]
-struct Attend {
-    b: usize,
-    n: usize,
-    dx: usize,
-    heads: usize,
-}
+struct Attend(Sizes);
 
 impl Attend {
-    fn sizes(&self) -> Sizes {
-        Sizes {
-            n: self.n,
-            dx: self.dx,
-            heads: self.heads,
-        }
-    }
-
     /// The attention weights `a[i, h, j]` of one graph (softmax over `j`).
     fn weights(z: Sizes, s: &[f32], mask: &[f32]) -> Vec<f32> {
         let n = z.n;
@@ -260,13 +235,13 @@ impl Attend {
 
 impl FlexOp for Attend {
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
-        let z = self.sizes();
+        let z = self.0;
         let (s, v, mask) = (inputs[0], inputs[1], inputs[2]);
-        let fits = self.heads > 0
-            && self.dx % self.heads == 0
-            && s.len() == self.b * z.edge()
-            && v.len() == self.b * z.node()
-            && mask.len() == self.b * self.n;
+        let fits = z.heads > 0
+            && z.dx % z.heads == 0
+            && s.len() == z.b * z.edge()
+            && v.len() == z.b * z.node()
+            && mask.len() == z.b * z.n;
         if !fits {
             return None;
         }
@@ -289,11 +264,11 @@ impl FlexOp for Attend {
                     }
                 });
         }
-        Some((out, vec![self.b, self.n, self.dx]))
+        Some((out, vec![z.b, z.n, z.dx]))
     }
 
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
-        let z = self.sizes();
+        let z = self.0;
         let (s, v, mask) = (inputs[0], inputs[1], inputs[2]);
         let dh = z.dh();
         let (mut ds, mut dv) = (vec![0.0f32; s.len()], vec![0.0f32; v.len()]);

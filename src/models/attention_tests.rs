@@ -29,12 +29,12 @@ fn fused_film_scores_match_burn_forward_and_gradients() {
         normal([b, n, n, heads], &device),
         normal([b, n, n, heads], &device),
     );
-    let op = Scores {
+    let op = Scores(Sizes {
         b,
         n,
         dx: heads * dh,
         heads,
-    };
+    });
     let inputs = [&q, &k].map(|t| t.clone().into_dispatch());
     let edge = [&mul, &add].map(|t| t.clone().into_dispatch());
     let all = [
@@ -76,12 +76,12 @@ fn fused_masked_attention_matches_burn_forward_and_gradients() {
     let s = normal([b, n, n, heads], &device);
     let v = normal([b, n, heads * dh], &device);
     let m = mask(n, &[0, 2, 5], &device).require_grad();
-    let op = Attend {
+    let op = Attend(Sizes {
         b,
         n,
         dx: heads * dh,
         heads,
-    };
+    });
     let inputs = [&s].map(|t| t.clone().into_dispatch());
     let all = [
         inputs[0].clone(),

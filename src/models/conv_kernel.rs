@@ -183,16 +183,7 @@ pub fn backward(
                 }
             }
         });
-        if !dw_transposed(g) {
-            return (dw, db);
-        }
-        let mut dw_t = vec![0.0f32; dw.len()];
-        for (r, row) in dw.chunks_exact(g.o).enumerate() {
-            for (o, &v) in row.iter().enumerate() {
-                dw_t[o * rows + r] = v;
-            }
-        }
-        (dw_t, db)
+        (dw, db)
     };
     let partials: Vec<(Vec<f32>, Vec<f32>)> = if want_dx {
         dx.par_chunks_mut(chunk * xl)
@@ -212,6 +203,16 @@ pub fn backward(
     for (w, b) in parts {
         dw.iter_mut().zip(&w).for_each(|(a, v)| *a += v);
         db.iter_mut().zip(&b).for_each(|(a, v)| *a += v);
+    }
+    if dw_transposed(g) {
+        // The summed ∂Wᵀ[rows, O] → ∂W[O, rows], once.
+        let mut w = vec![0.0f32; dw.len()];
+        for (r, row) in dw.chunks_exact(g.o).enumerate() {
+            for (o, &v) in row.iter().enumerate() {
+                w[o * rows + r] = v;
+            }
+        }
+        dw = w;
     }
     (dx_as_conv.or(want_dx.then_some(dx)), dw, db)
 }

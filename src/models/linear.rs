@@ -6,7 +6,7 @@
 //! `Linear` (same record), and other backends run burn's own forward.
 
 use super::flex_op::{self, FlexOp};
-use super::matmul::{Mat, gemm};
+use super::matmul::{Mat, column_sums, gemm};
 use burn::nn::Linear;
 use burn::tensor::Tensor;
 
@@ -102,13 +102,7 @@ impl FlexOp for LinearOp {
         });
         let mut grads = vec![dx, dw];
         if inputs.len() == 3 {
-            grads.push(needed[2].then(|| {
-                let mut db = vec![0.0f32; n];
-                for row in dy.chunks_exact(n) {
-                    db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
-                }
-                db
-            }));
+            grads.push(needed[2].then(|| column_sums(dy, n)));
         }
         grads
     }

@@ -69,3 +69,12 @@ pub fn gemm(
         )
     }
 }
+
+/// `Σ_rows m[row, ·]` of a row-major `[rows, n]` matrix: the bias gradient of `x·W + b`.
+pub fn column_sums(m: &[f32], n: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f32; n];
+    for row in m.chunks_exact(n) {
+        sums.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+    }
+    sums
+}

@@ -16,7 +16,7 @@
 
 use super::flex_op::{self, FlexOp};
 use super::linear::linear;
-use super::matmul::{Mat, gemm};
+use super::matmul::{Mat, column_sums, gemm};
 use super::norm_act::silu;
 use super::vmath;
 use burn::backend::DispatchTensor;
@@ -215,12 +215,8 @@ impl ChainOp {
             let mut dw = vec![0.0f32; k * n];
             let (lhs, rhs) = (Mat::transposed(input, k), Mat::rows(&g, n));
             gemm(&mut dw, [k, n, r], lhs, rhs, false, false);
-            let mut db = vec![0.0f32; n];
-            for row in g.chunks_exact(n) {
-                db.iter_mut().zip(row).for_each(|(s, v)| *s += v);
-            }
             grads[2 * l] = dw;
-            grads[2 * l + 1] = db;
+            grads[2 * l + 1] = column_sums(&g, n);
             if l > 0 || dx_needed {
                 let mut dh = vec![0.0f32; r * k];
                 let w = params[2 * l];

@@ -46,9 +46,14 @@ def cargo(features=None):
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
 
 
-def run_json(cmd):
-    """Runs a benchmark command; its last stdout line is the JSON report (or None on failure)."""
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+def run_json(cmd, timeout=None):
+    """Runs a benchmark command; its last stdout line is the JSON report (an `error` entry on
+    failure or after `timeout` seconds)."""
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"  {' '.join(map(str, cmd[:4]))}...: timed out after {timeout} s", file=sys.stderr)
+        return {"error": f"timed out after {timeout} s"}
     if proc.returncode != 0:
         reason = (proc.stderr.strip().splitlines() or ["failed"])[-1]
         print(f"  {' '.join(map(str, cmd[:4]))}...: {reason}", file=sys.stderr)
@@ -95,6 +100,7 @@ def main():
     p.add_argument("--binary", type=Path, help="flowdiff binary for --devices (default: the release build)")
     p.add_argument("--no-build", action="store_true")
     p.add_argument("--json-out", type=Path, help="also write every report here")
+    p.add_argument("--timeout", type=float, help="seconds each benchmark process may run")
     a = p.parse_args()
 
     names = [w for w in a.workloads.split(",") if w]
@@ -127,11 +133,11 @@ def main():
         # Rounds alternate the sides, so that a burst of load from elsewhere lands on both.
         ref_runs, our_runs = [], {label: [] for label, _, _ in sides}
         for _ in range(a.rounds):
-            ref_runs.append(run_json(torch_cmd) if name in TORCH_WORKLOADS
+            ref_runs.append(run_json(torch_cmd, a.timeout) if name in TORCH_WORKLOADS
                             else {"error": "no PyTorch reference"})
             for label, b, d in sides:
                 our_runs[label].append(run_json([str(b), "bench", "--workload", name, "--json",
-                                                 "--device", d] + common))
+                                                 "--device", d] + common, a.timeout))
         ref = merge(ref_runs)
         ours = {label: merge(runs) for label, runs in our_runs.items()}
         reports += [r for r in [ref, *ours.values()] if "error" not in r]

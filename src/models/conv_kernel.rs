@@ -12,6 +12,7 @@
 //! maps still give wide GEMMs). Nothing of size `batch × cols` is ever materialised.
 
 pub use super::conv_im2col::Geometry;
+use super::conv_winograd;
 use super::matmul::{Mat, gemm as gemm_par};
 use rayon::prelude::*;
 
@@ -65,8 +66,23 @@ fn for_groups(g: &Geometry, xs: &[f32], mut f: impl FnMut(std::ops::Range<usize>
     }
 }
 
-/// Forward pass: `x: [B, C, H, W]`, `weight: [O, C, kh, kw]`, `bias: [O]` → `[B, O, Ho, Wo]`.
+/// Forward pass: `x: [B, C, H, W]`, `weight: [O, C, kh, kw]`, `bias: [O]` → `[B, O, Ho, Wo]`;
+/// Winograd ([`conv_winograd`]) where it applies, else im2col.
 pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+    if conv_winograd::applies(g) {
+        conv_winograd::forward(g, x, weight, bias)
+    } else {
+        forward_im2col(g, x, weight, bias)
+    }
+}
+
+/// [`forward`] as GEMMs over im2col matrices.
+pub(super) fn forward_im2col(
+    g: &Geometry,
+    x: &[f32],
+    weight: &[f32],
+    bias: Option<&[f32]>,
+) -> Vec<f32> {
     let (rows, n, xl, yl) = (g.rows(), g.pixels(), g.input_len(), g.o * g.pixels());
     let batch = x.len() / xl;
     let mut y = vec![0.0f32; batch * yl];
@@ -113,7 +129,25 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) ->
 }
 
 /// Gradients of [`forward`] given `dy: [B, O, Ho, Wo]`: `(∂x if want_dx, ∂W, ∂bias)`.
+/// Where Winograd applies, `∂W` and `∂bias` come from [`conv_winograd::weight_grad`] and `∂x`
+/// from the transposed convolution (itself a Winograd forward).
 pub fn backward(
+    g: &Geometry,
+    x: &[f32],
+    weight: &[f32],
+    dy: &[f32],
+    want_dx: bool,
+) -> (Option<Vec<f32>>, Vec<f32>, Vec<f32>) {
+    if let Some(t) = g.transposed().filter(|_| conv_winograd::applies(g)) {
+        let dx = want_dx.then(|| forward(&t, dy, &g.flip_weight(weight), None));
+        let (dw, db) = conv_winograd::weight_grad(g, x, dy);
+        return (dx, dw, db);
+    }
+    backward_im2col(g, x, weight, dy, want_dx)
+}
+
+/// [`backward`] as GEMMs over im2col matrices.
+pub(super) fn backward_im2col(
     g: &Geometry,
     x: &[f32],
     weight: &[f32],

@@ -44,6 +44,8 @@ fn cases() -> Vec<Case> {
         (7, 8, 16, [14, 14], [3, 3], 2, p1.clone(), true),
         (9, 12, 5, [7, 7], [3, 3], 1, p1.clone(), true),
         (3, 4, 72, [7, 7], [3, 3], 1, p1.clone(), true), // O > 64: ∂W untransposed
+        (3, 16, 20, [9, 9], [3, 3], 1, p1.clone(), true), // Winograd (odd size)
+        (2, 24, 16, [8, 6], [3, 3], 1, p1.clone(), false), // Winograd, no bias
         (7, 5, 4, [7, 7], [3, 3], 2, p1.clone(), false),
         (7, 6, 5, [9, 11], [1, 1], 1, valid.clone(), true),
         (2, 6, 5, [28, 28], [1, 1], 1, valid.clone(), true),

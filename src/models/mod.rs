@@ -7,6 +7,7 @@ pub mod classifier;
 pub mod conv;
 mod conv_im2col;
 mod conv_kernel;
+mod conv_winograd;
 pub mod dropout;
 pub mod embedding;
 pub mod exact;
@@ -23,6 +24,7 @@ pub mod norm_act;
 pub mod plane_ops;
 pub mod unet;
 mod vmath;
+mod winograd_tiles;
 
 use crate::convert::Prediction;
 use burn::tensor::{Device, Int, Tensor, TensorData};

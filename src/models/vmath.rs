@@ -153,7 +153,7 @@ fn layer_norm_backward_rows_portable(
 }
 
 #[cfg(target_arch = "x86_64")]
-fn has_avx2() -> bool {
+pub(crate) fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
@@ -164,7 +164,7 @@ macro_rules! dispatch {
         $(#[$doc])*
         pub fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
-            if has_avx2() {
+            if $crate::models::vmath::has_avx2() {
                 #[target_feature(enable = "avx2,fma")]
                 fn fast($($arg: $ty),*) $(-> $ret)? {
                     $portable($($arg),*)
@@ -176,6 +176,7 @@ macro_rules! dispatch {
         }
     };
 }
+pub(crate) use dispatch;
 
 dispatch!(
     /// `y = x·σ(x)`.

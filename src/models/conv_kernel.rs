@@ -17,12 +17,12 @@ use super::matmul::{Mat, gemm as gemm_par};
 use rayon::prelude::*;
 
 /// A single-threaded GEMM (the kernels here parallelise over samples).
-fn gemm(dst: &mut [f32], dims: [usize; 3], lhs: Mat, rhs: Mat, accumulate: bool) {
+pub(super) fn gemm(dst: &mut [f32], dims: [usize; 3], lhs: Mat, rhs: Mat, accumulate: bool) {
     gemm_par(dst, dims, lhs, rhs, accumulate, false);
 }
 
 /// Samples per rayon task: the batch in one contiguous run per thread.
-fn per_task(batch: usize) -> usize {
+pub(super) fn per_task(batch: usize) -> usize {
     batch.div_ceil(rayon::current_num_threads().max(1)).max(1)
 }
 

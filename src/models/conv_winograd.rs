@@ -25,7 +25,8 @@
 //! over runs of samples like [`super::conv_kernel`].
 
 use super::conv_im2col::Geometry;
-use super::matmul::{Mat, gemm as gemm_par};
+use super::conv_kernel::{gemm, per_task};
+use super::matmul::Mat;
 use super::winograd_tiles::{
     XI, inverse_output, inverse_weight, lane_sum, tiles, transform_grad, transform_input,
     transform_weight,
@@ -52,16 +53,6 @@ pub fn applies(g: &Geometry) -> bool {
 fn per_group(g: &Geometry) -> usize {
     let (th, tw) = tiles(g);
     GROUP_TILES.div_ceil(th * tw).max(1)
-}
-
-/// Samples per rayon task: the batch in one contiguous run per thread.
-fn per_task(batch: usize) -> usize {
-    batch.div_ceil(rayon::current_num_threads().max(1)).max(1)
-}
-
-/// A single-threaded GEMM (parallelism is over samples).
-fn gemm(dst: &mut [f32], dims: [usize; 3], lhs: Mat, rhs: Mat, accumulate: bool) {
-    gemm_par(dst, dims, lhs, rhs, accumulate, false);
 }
 
 /// Forward pass: `x: [B, C, H, W]`, `weight: [O, C, 3, 3]`, `bias: [O]` → `[B, O, H, W]`

@@ -5,7 +5,7 @@
 # no Rust toolchain or cargo registry. Build the binary here and copy it with bench/:
 #
 #   cargo build --release --features wgpu
-#   cp $CARGO_TARGET_DIR/release/flowdiff flowdiff-wgpu
+#   cp $CARGO_TARGET_DIR/release/flowdiff flowdiff-wgpu && strip flowdiff-wgpu   # ~90 MB (xz: ~15 MB)
 #   scp -r flowdiff-wgpu bench/ gpu-host:flowdiff-bench/
 #   ssh gpu-host 'cd flowdiff-bench && bench/gpu.sh ./flowdiff-wgpu'
 #

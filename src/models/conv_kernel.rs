@@ -230,14 +230,7 @@ pub(super) fn backward_im2col(
             .map(|(xs, dys)| task(xs, dys, None))
             .collect()
     };
-    let mut parts = partials.into_iter();
-    let (mut dw, mut db) = parts
-        .next()
-        .unwrap_or_else(|| (vec![0.0; g.o * rows], vec![0.0; g.o]));
-    for (w, b) in parts {
-        dw.iter_mut().zip(&w).for_each(|(a, v)| *a += v);
-        db.iter_mut().zip(&b).for_each(|(a, v)| *a += v);
-    }
+    let (mut dw, db) = add_partials(partials, [g.o * rows, g.o]);
     if dw_transposed(g) {
         // The summed ∂Wᵀ[rows, O] → ∂W[O, rows], once.
         let mut w = vec![0.0f32; dw.len()];
@@ -249,4 +242,20 @@ pub(super) fn backward_im2col(
         dw = w;
     }
     (dx_as_conv.or(want_dx.then_some(dx)), dw, db)
+}
+
+/// The sum of the per-task `(∂W, ∂bias)` partial sums (zeros of `lens` for an empty batch).
+pub(super) fn add_partials(
+    partials: Vec<(Vec<f32>, Vec<f32>)>,
+    lens: [usize; 2],
+) -> (Vec<f32>, Vec<f32>) {
+    let mut parts = partials.into_iter();
+    let (mut dw, mut db) = parts
+        .next()
+        .unwrap_or_else(|| (vec![0.0; lens[0]], vec![0.0; lens[1]]));
+    for (w, b) in parts {
+        dw.iter_mut().zip(&w).for_each(|(a, v)| *a += v);
+        db.iter_mut().zip(&b).for_each(|(a, v)| *a += v);
+    }
+    (dw, db)
 }

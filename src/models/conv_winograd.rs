@@ -25,11 +25,11 @@
 //! over runs of samples like [`super::conv_kernel`].
 
 use super::conv_im2col::Geometry;
-use super::conv_kernel::{gemm, per_task};
+use super::conv_kernel::{add_partials, gemm, per_task};
 use super::matmul::Mat;
+use super::vmath;
 use super::winograd_tiles::{
-    XI, inverse_output, inverse_weight, lane_sum, tiles, transform_grad, transform_input,
-    transform_weight,
+    XI, inverse_output, inverse_weight, tiles, transform_grad, transform_input, transform_weight,
 };
 use rayon::prelude::*;
 
@@ -117,20 +117,13 @@ pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> (Vec<f32>, Vec<f32>) 
             let mut db = vec![0.0f32; g.o];
             for dy in dys.chunks_exact(yl) {
                 for (d, plane) in db.iter_mut().zip(dy.chunks_exact(g.pixels())) {
-                    *d += lane_sum(plane);
+                    *d += vmath::sum(plane) as f32;
                 }
             }
             (du, db)
         })
         .collect();
-    let mut parts = partials.into_iter();
-    let (mut du, mut db) = parts
-        .next()
-        .unwrap_or_else(|| (vec![0.0; XI * oc], vec![0.0; g.o]));
-    for (u, b) in parts {
-        du.iter_mut().zip(&u).for_each(|(a, v)| *a += v);
-        db.iter_mut().zip(&b).for_each(|(a, v)| *a += v);
-    }
+    let (du, db) = add_partials(partials, [XI * oc, g.o]);
     (inverse_weight(g, &du), db)
 }
 

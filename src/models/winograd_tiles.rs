@@ -117,17 +117,6 @@ fn map<const I: usize, const O: usize>(
     }
 }
 
-/// `Σ v` in [`LANES`] partial sums (vectorises, unlike a sequential sum).
-pub(super) fn lane_sum(v: &[f32]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let chunks = v.chunks_exact(LANES);
-    let tail: f32 = chunks.remainder().iter().sum();
-    for c in chunks {
-        acc.iter_mut().zip(c).for_each(|(a, x)| *a += x);
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
 /// `n`-element pieces `[k·n, (k+1)·n)` of a buffer, as `K` disjoint mutable slices.
 fn pieces<const K: usize>(buf: &mut [f32], n: usize) -> [&mut [f32]; K] {
     let mut it = buf.chunks_exact_mut(n);
@@ -138,6 +127,13 @@ fn pieces<const K: usize>(buf: &mut [f32], n: usize) -> [&mut [f32]; K] {
 fn blocks(buf: &mut [f32]) -> Vec<&mut [f32]> {
     let len = buf.len() / XI;
     buf.chunks_exact_mut(len).collect()
+}
+
+/// The `t` elements at `at` of the blocks `ξ = i·4 + j`, `i = 0 … 3` (of [`blocks`]): where
+/// the 1-D transform down the rows of tile column `j` writes.
+fn column<'a>(blocks: &'a mut [&mut [f32]], j: usize, at: usize, t: usize) -> [&'a mut [f32]; 4] {
+    let mut it = blocks.iter_mut().skip(j).step_by(4);
+    std::array::from_fn(|_| &mut it.next().expect("16 blocks")[at..][..t])
 }
 
 /// Row `y` of a plane of width `w` (zeros outside `0..h`), split by column parity after
@@ -206,11 +202,7 @@ fn transform_input_portable(g: &Geometry, xs: &[f32], v: &mut Vec<f32>) {
             for j in 0..4 {
                 let (x0, x1) = (&x4[j * n..][..n], &x4[(4 + j) * n..][..n]);
                 let ins = [&x0[..t], &x1[..t], &x0[tw..][..t], &x1[tw..][..t]];
-                let outs: [&mut [f32]; 4] = {
-                    let mut it = vs.iter_mut().skip(j).step_by(4);
-                    std::array::from_fn(|_| &mut it.next().unwrap()[at..][..t])
-                };
-                map(ins, outs, bt);
+                map(ins, column(&mut vs, j, at, t), bt);
             }
         }
     }
@@ -246,11 +238,7 @@ fn transform_grad_portable(g: &Geometry, dys: &[f32], z: &mut Vec<f32>) {
             let at = o * p_all + si * t;
             for j in 0..4 {
                 let ins = [&w4[j * t..][..t], &w4[(4 + j) * t..][..t]];
-                let outs: [&mut [f32]; 4] = {
-                    let mut it = zs.iter_mut().skip(j).step_by(4);
-                    std::array::from_fn(|_| &mut it.next().unwrap()[at..][..t])
-                };
-                map(ins, outs, a);
+                map(ins, column(&mut zs, j, at, t), a);
             }
         }
     }

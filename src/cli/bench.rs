@@ -126,9 +126,14 @@ fn exact_model(name: &str, method: &Method) -> Result<(GaussianMixture, ExactMod
 }
 
 pub fn run(a: Args) -> Result<()> {
-    if let Some(name) = &a.workload {
-        return workload(&a, name);
+    match &a.workload {
+        Some(name) => workload(&a, name),
+        None => crate::device::on_pool(move || samplers(a)),
     }
+}
+
+/// The sampler table of a trained run or a closed-form model.
+fn samplers(a: Args) -> Result<()> {
     let device = crate::device::default();
     let (method, model, mut draw, out): (
         Method,

@@ -58,6 +58,14 @@ enum Command {
 /// Parses the command line and runs the command.
 pub fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
+        // `bench` sizes the CPU pool first (`--threads`), then runs on it.
+        Command::Bench(a) => bench::run(a),
+        command => crate::device::on_pool(move || dispatch(command)),
+    }
+}
+
+fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Data(a) => data::run(a),
         Command::Train(a) => train::run(a),
         Command::Sample(a) => sample::run(a),

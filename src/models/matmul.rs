@@ -1,5 +1,8 @@
 //! A thin safe-ish wrapper over the `gemm` crate (the GEMM burn's flex backend uses) for the
-//! fused kernels: row-major operands given by pointer and strides.
+//! fused kernels: row-major operands given by pointer and strides. Shapes with a narrow side
+//! take [`super::matmul_narrow`]'s vector loops instead.
+
+use super::matmul_narrow::try_narrow;
 
 /// A row-major matrix operand for [`gemm`]: pointer and row stride (column stride 1), or its
 /// transpose (row stride 1, column stride `ld`).
@@ -26,6 +29,41 @@ impl Mat {
             cs: ld as isize,
         }
     }
+
+    pub fn row_stride(&self) -> isize {
+        self.rs
+    }
+
+    pub fn col_stride(&self) -> isize {
+        self.cs
+    }
+
+    /// Element `(i, j)`.
+    ///
+    /// # Safety
+    /// In bounds of the slice the operand was built from.
+    pub unsafe fn get(&self, i: usize, j: usize) -> f32 {
+        // SAFETY: the caller's contract.
+        unsafe { *self.ptr.offset(i as isize * self.rs + j as isize * self.cs) }
+    }
+
+    /// Row `i`, `len` elements, of an operand with column stride 1.
+    ///
+    /// # Safety
+    /// `cs == 1` and in bounds of the slice the operand was built from.
+    pub unsafe fn row(&self, i: usize, len: usize) -> &[f32] {
+        // SAFETY: the caller's contract.
+        unsafe { std::slice::from_raw_parts(self.ptr.offset(i as isize * self.rs), len) }
+    }
+
+    /// Column `j`, `len` elements, of an operand with row stride 1.
+    ///
+    /// # Safety
+    /// `rs == 1` and in bounds of the slice the operand was built from.
+    pub unsafe fn col(&self, j: usize, len: usize) -> &[f32] {
+        // SAFETY: the caller's contract.
+        unsafe { std::slice::from_raw_parts(self.ptr.offset(j as isize * self.cs), len) }
+    }
 }
 
 /// `dst[m, n] (+)= lhs[m, k] · rhs[k, n]` (accumulating when `accumulate`); `dst` is
@@ -39,14 +77,49 @@ pub fn gemm(
     parallel: bool,
 ) {
     assert!(dst.len() >= m * n);
-    // SAFETY: `dst` holds `m·n` elements; `lhs`/`rhs` were built from slices holding the
-    // `m·k` / `k·n` elements their strides address (checked by the callers' slice lengths).
+    // SAFETY: `dst` holds `m·n` initialised elements; `lhs`/`rhs` were built from slices
+    // holding the `m·k` / `k·n` elements their strides address (checked by the callers' slice
+    // lengths).
+    unsafe { gemm_raw(dst.as_mut_ptr(), [m, n, k], lhs, rhs, accumulate, parallel) }
+}
+
+/// `lhs[m, k] · rhs[k, n]` as a new row-major `[m, n]`, written straight into fresh memory
+/// (no zero fill first: the GEMMs below write every element without reading `dst` when they
+/// do not accumulate).
+pub fn product([m, n, k]: [usize; 3], lhs: Mat, rhs: Mat, parallel: bool) -> Vec<f32> {
+    let mut out = Vec::with_capacity(m * n);
+    // SAFETY: `out` has room for `m·n` elements, all written by `gemm_raw` (not accumulating:
+    // the gemm crate sets α = 0 and never reads `dst`; the narrow loops zero it first); the
+    // operands as in `gemm`.
+    unsafe {
+        gemm_raw(out.as_mut_ptr(), [m, n, k], lhs, rhs, false, parallel);
+        out.set_len(m * n);
+    }
+    out
+}
+
+/// # Safety
+/// `dst` has room for `m·n` elements (initialised when `accumulate`); `lhs`/`rhs` address
+/// `m·k` and `k·n` elements through their strides.
+unsafe fn gemm_raw(
+    dst: *mut f32,
+    [m, n, k]: [usize; 3],
+    lhs: Mat,
+    rhs: Mat,
+    accumulate: bool,
+    parallel: bool,
+) {
+    // SAFETY: the contract above.
+    if !parallel && unsafe { try_narrow(dst, [m, n, k], lhs, rhs, accumulate) } {
+        return;
+    }
+    // SAFETY: the contract above.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
             n as isize,
             accumulate,

@@ -16,7 +16,7 @@
 
 use super::flex_op::{self, FlexOp};
 use super::linear::linear;
-use super::matmul::{Mat, column_sums, gemm};
+use super::matmul::{Mat, column_sums, gemm, product};
 use super::norm_act::silu;
 use super::vmath;
 use burn::backend::DispatchTensor;
@@ -169,23 +169,15 @@ impl ChainOp {
                     false,
                 );
             } else {
-                let mut h = b.repeat(r);
-                gemm(
-                    &mut h,
-                    [r, n, k],
-                    Mat::rows(input, k),
-                    Mat::rows(w, n),
-                    true,
-                    false,
-                );
+                let mut h = product([r, n, k], Mat::rows(input, k), Mat::rows(w, n), false);
                 let s = match self.act {
-                    Activation::Silu => {
-                        let mut s = vec![0.0f32; r * n];
-                        vmath::silu_keep(&mut h, &mut s);
-                        s
-                    }
+                    Activation::Silu => vmath::silu_kept(&mut h, b),
                     Activation::Relu => {
-                        h.iter_mut().for_each(|v| *v = v.max(0.0));
+                        for row in h.chunks_exact_mut(n) {
+                            row.iter_mut()
+                                .zip(b)
+                                .for_each(|(v, b)| *v = (*v + b).max(0.0));
+                        }
                         Vec::new()
                     }
                 };
@@ -207,27 +199,19 @@ impl ChainOp {
     ) -> ChunkGrads {
         let r = x.len() / self.widths[0];
         let mut grads = vec![Vec::new(); 2 * self.layers()];
-        let mut g = dy.to_vec(); // ∂loss/∂z_l, z_l layer l's pre-activation
+        let mut below = Vec::new(); // ∂loss/∂z_l below the last layer (`dy` for the last)
         let mut dx = None;
         for l in (0..self.layers()).rev() {
+            let g: &[f32] = if l + 1 == self.layers() { dy } else { &below };
             let (k, n) = (self.widths[l], self.widths[l + 1]);
             let input: &[f32] = if l == 0 { x } else { &kept.h[l - 1] };
-            let mut dw = vec![0.0f32; k * n];
-            let (lhs, rhs) = (Mat::transposed(input, k), Mat::rows(&g, n));
-            gemm(&mut dw, [k, n, r], lhs, rhs, false, false);
-            grads[2 * l] = dw;
-            grads[2 * l + 1] = column_sums(&g, n);
+            let (lhs, rhs) = (Mat::transposed(input, k), Mat::rows(g, n));
+            grads[2 * l] = product([k, n, r], lhs, rhs, false);
+            grads[2 * l + 1] = column_sums(g, n);
             if l > 0 || dx_needed {
-                let mut dh = vec![0.0f32; r * k];
                 let w = params[2 * l];
-                gemm(
-                    &mut dh,
-                    [r, k, n],
-                    Mat::rows(&g, n),
-                    Mat::transposed(w, n),
-                    false,
-                    false,
-                );
+                let (lhs, rhs) = (Mat::rows(g, n), Mat::transposed(w, n));
+                let mut dh = product([r, k, n], lhs, rhs, false);
                 if l > 0 {
                     let h = &kept.h[l - 1];
                     match self.act {
@@ -238,7 +222,7 @@ impl ChainOp {
                             }
                         }),
                     }
-                    g = dh;
+                    below = dh;
                 } else {
                     dx = Some(dh);
                 }

@@ -17,13 +17,16 @@ pub mod graph_layer;
 pub mod layer_norm;
 pub mod linear;
 mod matmul;
+mod matmul_narrow;
 pub mod mlp;
 pub mod mlp_chain;
 pub mod network;
 pub mod norm_act;
 pub mod plane_ops;
 pub mod unet;
-mod vmath;
+pub(crate) mod vmath;
+#[cfg(target_arch = "x86_64")]
+mod vmath_avx512;
 mod winograd_tiles;
 
 use crate::convert::Prediction;

@@ -186,9 +186,50 @@ dispatch!(
     /// `dx = dy·σ(x)·(1 + x·(1 − σ(x)))`, the SiLU backward.
     silu_backward = silu_backward_portable(x: &[f32], dy: &[f32], dx: &mut [f32])
 );
+/// In place `x ← x·σ(x)`, keeping `s = σ(x)` for [`silu_backward_kept`]: the AVX-512 kernel
+/// where the CPU has it ([`super::vmath_avx512`]), else the AVX2 or portable build.
+pub fn silu_keep(x: &mut [f32], s: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if super::vmath_avx512::available() {
+        let s = &mut s[..x.len()];
+        // SAFETY: the CPU has AVX-512F (checked); `s` holds `x.len()` elements.
+        return unsafe { super::vmath_avx512::silu_keep(x, &[], s.as_mut_ptr()) };
+    }
+    silu_keep_reference(x, s)
+}
+
+/// [`silu_keep`] of `x + bias` (the bias added to every row of `bias.len()`), returning `σ`
+/// in a fresh buffer (written without a zero fill first where AVX-512 runs it).
+pub fn silu_kept(x: &mut [f32], bias: &[f32]) -> Vec<f32> {
+    if x.is_empty() {
+        return Vec::new();
+    }
+    assert!(
+        !bias.is_empty() && x.len() % bias.len() == 0,
+        "rows of the bias' length"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if super::vmath_avx512::available() {
+        let mut s = Vec::with_capacity(x.len());
+        // SAFETY: the CPU has AVX-512F (checked); `s` has room for `x.len()` elements, all of
+        // which the kernel writes; `x.len()` is a multiple of `bias.len() > 0` (asserted).
+        unsafe {
+            super::vmath_avx512::silu_keep(x, bias, s.as_mut_ptr());
+            s.set_len(x.len());
+        }
+        return s;
+    }
+    for row in x.chunks_exact_mut(bias.len()) {
+        row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+    }
+    let mut s = vec![0.0; x.len()];
+    silu_keep_reference(x, &mut s);
+    s
+}
+
 dispatch!(
-    /// In place `x ← x·σ(x)`, keeping `s = σ(x)` for [`silu_backward_kept`].
-    silu_keep = silu_keep_portable(x: &mut [f32], s: &mut [f32])
+    /// [`silu_keep`] without the AVX-512 kernel (AVX2 or portable).
+    silu_keep_reference = silu_keep_portable(x: &mut [f32], s: &mut [f32])
 );
 dispatch!(
     /// In place `g ← g·(s + h·(1 − s))`, the SiLU backward from the kept `s = σ(x)` and

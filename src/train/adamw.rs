@@ -6,11 +6,13 @@
 //! backends run burn's own step.
 
 use crate::models::flex_op::{plain_tensor, plain_values, values};
+use crate::models::vmath::dispatch;
 use burn::optim::{
     AdamW, AdamWConfig, AdamWState, AdaptiveMomentumState, LearningRate, ModuleOptimizer, Optimizer,
 };
 use burn::tensor::{Device, Tensor};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// burn's `AdamWConfig` defaults.
 const BETA_1: f32 = 0.9;
@@ -80,25 +82,30 @@ impl FusedAdamW {
             1.0 - BETA_1.powi(time as i32),
             1.0 - BETA_2.powi(time as i32),
         );
-        let lr32 = lr as f32;
-        let keep = (1.0 - lr * self.weight_decay as f64) as f32;
+        let coefs = Coefs {
+            lr: lr as f32,
+            keep: (1.0 - lr * self.weight_decay as f64) as f32,
+            c1,
+            c2,
+        };
         let n = p.len();
-        let (mut p2, mut m2, mut v2) = (vec![0.0f32; n], vec![0.0f32; n], vec![0.0f32; n]);
-        p2.par_chunks_mut(CHUNK)
-            .zip(m2.par_chunks_mut(CHUNK).zip(v2.par_chunks_mut(CHUNK)))
+        let (mut p2, mut m2, mut v2) = (Vec::with_capacity(n), Vec::new(), Vec::new());
+        m2.reserve_exact(n);
+        v2.reserve_exact(n);
+        chunks(&mut p2, n)
+            .zip(chunks(&mut m2, n).zip(chunks(&mut v2, n)))
             .enumerate()
             .for_each(|(c, (p2, (m2, v2)))| {
-                let at = c * CHUNK;
-                for i in 0..p2.len() {
-                    let (gi, j) = (g[at + i], at + i);
-                    let mi = BETA_1 * m[j] + (1.0 - BETA_1) * gi;
-                    let vi = BETA_2 * v[j] + (1.0 - BETA_2) * gi * gi;
-                    let delta = (mi / c1) / ((vi / c2).sqrt() + EPSILON);
-                    p2[i] = p[j] * keep - delta * lr32;
-                    m2[i] = mi;
-                    v2[i] = vi;
-                }
+                let at = c * CHUNK..c * CHUNK + p2.len();
+                let (p, g) = (&p[at.clone()], &g[at.clone()]);
+                update(p, g, &m[at.clone()], &v[at], p2, m2, v2, coefs);
             });
+        // SAFETY: `update` wrote every element of the three buffers' first `n`.
+        unsafe {
+            p2.set_len(n);
+            m2.set_len(n);
+            v2.set_len(n);
+        }
         let state = AdamWState::new(AdaptiveMomentumState::new(
             time,
             plain_tensor(m2, shape),
@@ -107,6 +114,60 @@ impl FusedAdamW {
         Some((plain_tensor(p2, shape), state))
     }
 }
+
+/// The first `n` spare elements of `v` in rayon chunks of [`CHUNK`].
+fn chunks(v: &mut Vec<f32>, n: usize) -> rayon::slice::ChunksMut<'_, MaybeUninit<f32>> {
+    v.spare_capacity_mut()[..n].par_chunks_mut(CHUNK)
+}
+
+/// The step's scalars: learning rate, decay factor `1 − η·λ`, bias corrections `1 − βᵢᵗ`.
+#[derive(Clone, Copy)]
+pub struct Coefs {
+    pub lr: f32,
+    pub keep: f32,
+    pub c1: f32,
+    pub c2: f32,
+}
+
+/// One AdamW update of a run of parameters: new `p`, `m`, `v` into `p2`, `m2`, `v2`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn update_portable(
+    p: &[f32],
+    g: &[f32],
+    m: &[f32],
+    v: &[f32],
+    p2: &mut [MaybeUninit<f32>],
+    m2: &mut [MaybeUninit<f32>],
+    v2: &mut [MaybeUninit<f32>],
+    k: Coefs,
+) {
+    let n = p.len();
+    let (g, m, v, p2, m2, v2) = (
+        &g[..n],
+        &m[..n],
+        &v[..n],
+        &mut p2[..n],
+        &mut m2[..n],
+        &mut v2[..n],
+    );
+    for i in 0..n {
+        let mi = BETA_1 * m[i] + (1.0 - BETA_1) * g[i];
+        let vi = BETA_2 * v[i] + (1.0 - BETA_2) * g[i] * g[i];
+        let delta = (mi / k.c1) / ((vi / k.c2).sqrt() + EPSILON);
+        p2[i].write(p[i] * k.keep - delta * k.lr);
+        m2[i].write(mi);
+        v2[i].write(vi);
+    }
+}
+
+dispatch!(
+    /// [`update_portable`], vectorised where the CPU allows.
+    update = update_portable(
+        p: &[f32], g: &[f32], m: &[f32], v: &[f32], p2: &mut [MaybeUninit<f32>],
+        m2: &mut [MaybeUninit<f32>], v2: &mut [MaybeUninit<f32>], k: Coefs
+    )
+);
 
 impl Optimizer for FusedAdamW {
     type State<const D: usize> = AdamWState<D>;

@@ -129,9 +129,20 @@ pub fn run(name: &str, selected: &Selected, opts: &Options) -> Result<Report> {
     if opts.repeats == 0 || opts.iters == Some(0) {
         bail!("--repeats and --iters must be positive");
     }
+    crate::device::on_pool(|| time(name, selected, opts, prepare, workload.iters))
+}
+
+/// Prepares and times the workload (on a worker of the CPU pool, see [`run`]).
+fn time(
+    name: &str,
+    selected: &Selected,
+    opts: &Options,
+    prepare: fn(&burn::tensor::Device, usize) -> Prepared,
+    default_iters: usize,
+) -> Result<Report> {
     let device = &selected.device;
     device.seed(0);
-    let mut prepared = prepare(device, opts.iters.unwrap_or(workload.iters));
+    let mut prepared = prepare(device, opts.iters.unwrap_or(default_iters));
     for _ in 0..opts.warmup {
         (prepared.run)()?;
     }

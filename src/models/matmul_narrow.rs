@@ -1,5 +1,5 @@
-//! GEMMs with a narrow side, `k ≤ 4` or `n ≤ 4` (the first and last layer of a point MLP, the
-//! 1-channel convolutions at the ends of a U-Net), as plain vector loops. The `gemm` crate's
+//! GEMMs with a narrow side, `k ≤ 4` or `n ≤ 4` (the first and last layer of a point MLP:
+//! 3 inputs, 2 outputs), as plain vector loops. The `gemm` crate's
 //! register-blocked kernels pack both operands and compute 64×6 output tiles, which wastes most
 //! of each tile on such shapes (13 GFLOP/s for `[256, 256]·[256, 2]` against 113 on square
 //! ones); here the narrow operand is copied to contiguous rows once (at most 4 of them) and the
@@ -71,23 +71,16 @@ pub unsafe fn try_narrow(
         // SAFETY: rows of `lhs` are contiguous, `m` rows of `k` at row stride `rs`.
         let rows = (0..m).map(|i| unsafe { lhs.row(i, k) });
         dot_rows(rows, &cols, k, m, &mut t);
-    } else if lhs.row_stride() == 1 {
-        // SAFETY: columns of `lhs` are contiguous, `k` columns of `m` at column stride `cs`.
+    } else {
+        // SAFETY: columns of `lhs` are contiguous (`narrow_n`), `k` columns of `m` at column
+        // stride `cs`.
         let lhs_cols = (0..k).map(|p| unsafe { lhs.col(p, m) });
         axpy_cols(lhs_cols, &cols, k, m, &mut t);
-    } else {
-        return false;
     }
-    // SAFETY: as above.
-    let out = unsafe { std::slice::from_raw_parts_mut(dst, m * n) };
     for (i, row) in out.chunks_exact_mut(n).enumerate() {
-        for (j, d) in row.iter_mut().enumerate() {
-            *d = if accumulate {
-                *d + t[j * m + i]
-            } else {
-                t[j * m + i]
-            };
-        }
+        row.iter_mut()
+            .enumerate()
+            .for_each(|(j, d)| *d += t[j * m + i]);
     }
     true
 }

@@ -131,8 +131,8 @@ impl ChainOp {
             })
     }
 
-    /// The output, and every chunk's activations.
-    fn run(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<Kept>)> {
+    /// The output, and every chunk's activations if `keep` (for the backward).
+    fn run(&self, inputs: &[&[f32]], keep: bool) -> Option<(Vec<f32>, Vec<Kept>)> {
         if !self.fits(inputs) {
             return None;
         }
@@ -145,19 +145,20 @@ impl ChainOp {
         let kept = inputs[0]
             .par_chunks(chunk * d_in)
             .zip(y.par_chunks_mut(chunk * d_out))
-            .map(|(x, y)| self.forward_chunk(x, &inputs[1..], y))
+            .map(|(x, y)| self.forward_chunk(x, &inputs[1..], y, keep))
             .collect();
         Some((y, kept))
     }
 
-    /// The chain on one chunk of rows, single-threaded, writing its output into `y`.
-    fn forward_chunk(&self, x: &[f32], params: &[&[f32]], y: &mut [f32]) -> Kept {
+    /// The chain on one chunk of rows, single-threaded, writing its output into `y`; without
+    /// `keep`, only the last hidden activation stays and no `σ` is stored.
+    fn forward_chunk(&self, x: &[f32], params: &[&[f32]], y: &mut [f32], keep: bool) -> Kept {
         let r = x.len() / self.widths[0];
         let mut kept = Kept::default();
         for l in 0..self.layers() {
             let (k, n) = (self.widths[l], self.widths[l + 1]);
             let (w, b) = (params[2 * l], params[2 * l + 1]);
-            let input: &[f32] = if l == 0 { x } else { &kept.h[l - 1] };
+            let input: &[f32] = kept.h.last().map_or(x, |h| h);
             if l + 1 == self.layers() {
                 y.chunks_exact_mut(n).for_each(|row| row.copy_from_slice(b));
                 gemm(
@@ -171,6 +172,10 @@ impl ChainOp {
             } else {
                 let mut h = product([r, n, k], Mat::rows(input, k), Mat::rows(w, n), false);
                 let s = match self.act {
+                    Activation::Silu if !keep => {
+                        vmath::silu_bias(&mut h, b);
+                        Vec::new()
+                    }
                     Activation::Silu => vmath::silu_kept(&mut h, b),
                     Activation::Relu => {
                         for row in h.chunks_exact_mut(n) {
@@ -181,6 +186,9 @@ impl ChainOp {
                         Vec::new()
                     }
                 };
+                if !keep {
+                    kept.h.clear();
+                }
                 kept.h.push(h);
                 kept.s.push(s);
             }
@@ -234,19 +242,19 @@ impl ChainOp {
 
 impl FlexOp for ChainOp {
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
-        let (y, kept) = self.run(inputs)?;
+        let (y, kept) = self.run(inputs, true)?;
         *self.kept.lock().expect("chain activations") = Some(kept);
         Some((y, self.out.clone()))
     }
 
     fn infer(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
-        let (y, _) = self.run(inputs)?;
+        let (y, _) = self.run(inputs, false)?;
         Some((y, self.out.clone()))
     }
 
     fn backward(&self, inputs: &[&[f32]], dy: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
         let kept = self.kept.lock().expect("chain activations").take();
-        let kept = kept.unwrap_or_else(|| self.run(inputs).expect("inputs fit").1);
+        let kept = kept.unwrap_or_else(|| self.run(inputs, true).expect("inputs fit").1);
         let (d_in, d_out) = (self.widths[0], self.widths[self.layers()]);
         let chunk = self.chunk();
         let params = &inputs[1..];

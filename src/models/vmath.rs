@@ -198,6 +198,28 @@ pub fn silu_keep(x: &mut [f32], s: &mut [f32]) {
     silu_keep_reference(x, s)
 }
 
+/// In place `x ← z·σ(z)`, `z = x + bias` (the bias added to every row of `bias.len()`).
+pub fn silu_bias(x: &mut [f32], bias: &[f32]) {
+    if x.is_empty() {
+        return;
+    }
+    assert!(
+        !bias.is_empty() && x.len() % bias.len() == 0,
+        "rows of the bias' length"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if super::vmath_avx512::available() {
+        // SAFETY: the CPU has AVX-512F (checked); a null `s` is not written; `x.len()` is a
+        // multiple of `bias.len() > 0` (asserted).
+        return unsafe { super::vmath_avx512::silu_keep(x, bias, std::ptr::null_mut()) };
+    }
+    for row in x.chunks_exact_mut(bias.len()) {
+        row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+    }
+    let copy = x.to_vec();
+    silu(&copy, x);
+}
+
 /// [`silu_keep`] of `x + bias` (the bias added to every row of `bias.len()`), returning `σ`
 /// in a fresh buffer (written without a zero fill first where AVX-512 runs it).
 pub fn silu_kept(x: &mut [f32], bias: &[f32]) -> Vec<f32> {

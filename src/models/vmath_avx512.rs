@@ -53,11 +53,11 @@ fn sigmoid(z: __m512) -> __m512 {
 }
 
 /// In place `x ← z·σ(z)` with `z = x + bias` (the bias added along rows of `bias.len()`;
-/// an empty `bias` adds nothing), writing `σ(z)` to `s[..x.len()]`.
+/// an empty `bias` adds nothing), writing `σ(z)` to `s[..x.len()]` unless `s` is null.
 ///
 /// # Safety
-/// The CPU has AVX-512F ([`available`]); `s` has room for `x.len()` elements (which need not
-/// be initialised); `x.len()` is a multiple of a non-empty `bias.len()`.
+/// The CPU has AVX-512F ([`available`]); `s` is null or has room for `x.len()` elements
+/// (which need not be initialised); `x.len()` is a multiple of a non-empty `bias.len()`.
 #[target_feature(enable = "avx512f")]
 pub unsafe fn silu_keep(x: &mut [f32], bias: &[f32], s: *mut f32) {
     let row = if bias.is_empty() { x.len() } else { bias.len() };
@@ -77,7 +77,9 @@ pub unsafe fn silu_keep(x: &mut [f32], bias: &[f32], s: *mut f32) {
                     z = _mm512_add_ps(z, _mm512_maskz_loadu_ps(mask, bp.add(j)));
                 }
                 let sig = sigmoid(z);
-                _mm512_mask_storeu_ps(sp.add(i), mask, sig);
+                if !sp.is_null() {
+                    _mm512_mask_storeu_ps(sp.add(i), mask, sig);
+                }
                 _mm512_mask_storeu_ps(xp.add(i), mask, _mm512_mul_ps(z, sig));
             }
             j += lanes;

@@ -143,6 +143,22 @@ unsafe fn gemm_raw(
     }
 }
 
+/// The transpose `[cols, rows]` of a row-major `[rows, cols]` matrix, in 16×16 blocks.
+pub fn transpose(a: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    const B: usize = 16;
+    let mut t = vec![0.0f32; rows * cols];
+    for i0 in (0..rows).step_by(B) {
+        for j0 in (0..cols).step_by(B) {
+            for i in i0..(i0 + B).min(rows) {
+                for j in j0..(j0 + B).min(cols) {
+                    t[j * rows + i] = a[i * cols + j];
+                }
+            }
+        }
+    }
+    t
+}
+
 /// `Σ_rows m[row, ·]` of a row-major `[rows, n]` matrix: the bias gradient of `x·W + b`.
 pub fn column_sums(m: &[f32], n: usize) -> Vec<f32> {
     let mut sums = vec![0.0f32; n];
@@ -150,4 +166,21 @@ pub fn column_sums(m: &[f32], n: usize) -> Vec<f32> {
         sums.iter_mut().zip(row).for_each(|(s, v)| *s += v);
     }
     sums
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every element lands at its mirrored place, for shapes that leave partial 16×16 blocks.
+    #[test]
+    fn transpose_mirrors_every_element() {
+        for (rows, cols) in [(1, 1), (3, 40), (37, 17), (64, 64)] {
+            let a: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+            let t = super::transpose(&a, rows, cols);
+            for i in 0..rows {
+                for j in 0..cols {
+                    assert_eq!(t[j * rows + i], a[i * cols + j], "({i}, {j}) of {rows}x{cols}");
+                }
+            }
+        }
+    }
 }

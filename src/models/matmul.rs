@@ -178,7 +178,11 @@ mod tests {
             let t = super::transpose(&a, rows, cols);
             for i in 0..rows {
                 for j in 0..cols {
-                    assert_eq!(t[j * rows + i], a[i * cols + j], "({i}, {j}) of {rows}x{cols}");
+                    assert_eq!(
+                        t[j * rows + i],
+                        a[i * cols + j],
+                        "({i}, {j}) of {rows}x{cols}"
+                    );
                 }
             }
         }

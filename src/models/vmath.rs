@@ -200,29 +200,17 @@ pub fn silu_keep(x: &mut [f32], s: &mut [f32]) {
 
 /// In place `x ← z·σ(z)`, `z = x + bias` (the bias added to every row of `bias.len()`).
 pub fn silu_bias(x: &mut [f32], bias: &[f32]) {
-    if x.is_empty() {
-        return;
-    }
-    assert!(
-        !bias.is_empty() && x.len() % bias.len() == 0,
-        "rows of the bias' length"
-    );
-    #[cfg(target_arch = "x86_64")]
-    if super::vmath_avx512::available() {
-        // SAFETY: the CPU has AVX-512F (checked); a null `s` is not written; `x.len()` is a
-        // multiple of `bias.len() > 0` (asserted).
-        return unsafe { super::vmath_avx512::silu_keep(x, bias, std::ptr::null_mut()) };
-    }
-    for row in x.chunks_exact_mut(bias.len()) {
-        row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
-    }
-    let copy = x.to_vec();
-    silu(&copy, x);
+    silu_bias_kept(x, bias, false);
 }
 
 /// [`silu_keep`] of `x + bias` (the bias added to every row of `bias.len()`), returning `σ`
 /// in a fresh buffer (written without a zero fill first where AVX-512 runs it).
 pub fn silu_kept(x: &mut [f32], bias: &[f32]) -> Vec<f32> {
+    silu_bias_kept(x, bias, true)
+}
+
+/// [`silu_bias`], returning `σ` when `keep` (else an empty vector).
+fn silu_bias_kept(x: &mut [f32], bias: &[f32], keep: bool) -> Vec<f32> {
     if x.is_empty() {
         return Vec::new();
     }
@@ -232,21 +220,34 @@ pub fn silu_kept(x: &mut [f32], bias: &[f32]) -> Vec<f32> {
     );
     #[cfg(target_arch = "x86_64")]
     if super::vmath_avx512::available() {
-        let mut s = Vec::with_capacity(x.len());
-        // SAFETY: the CPU has AVX-512F (checked); `s` has room for `x.len()` elements, all of
-        // which the kernel writes; `x.len()` is a multiple of `bias.len() > 0` (asserted).
+        let mut s = Vec::with_capacity(if keep { x.len() } else { 0 });
+        let sp = if keep {
+            s.as_mut_ptr()
+        } else {
+            std::ptr::null_mut()
+        };
+        // SAFETY: the CPU has AVX-512F (checked); `sp` is null (not written) or has room for
+        // `x.len()` elements, all of which the kernel writes; `x.len()` is a multiple of
+        // `bias.len() > 0` (asserted).
         unsafe {
-            super::vmath_avx512::silu_keep(x, bias, s.as_mut_ptr());
-            s.set_len(x.len());
+            super::vmath_avx512::silu_keep(x, bias, sp);
+            if keep {
+                s.set_len(x.len());
+            }
         }
         return s;
     }
+    silu_bias_reference(x, bias, keep)
+}
+
+/// [`silu_bias_kept`] without the AVX-512 kernel: the bias added, then [`silu_keep_reference`].
+fn silu_bias_reference(x: &mut [f32], bias: &[f32], keep: bool) -> Vec<f32> {
     for row in x.chunks_exact_mut(bias.len()) {
         row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
     }
     let mut s = vec![0.0; x.len()];
     silu_keep_reference(x, &mut s);
-    s
+    if keep { s } else { Vec::new() }
 }
 
 dispatch!(
@@ -287,6 +288,41 @@ dispatch!(
 
 #[cfg(test)]
 mod tests {
+    /// SiLU with a bias, kept `σ` or not, against the definition in f64: the kernel this CPU
+    /// runs and the fallback every other CPU runs.
+    #[test]
+    fn silu_with_bias_matches_the_definition() {
+        let bias: Vec<f32> = (0..21).map(|j| j as f32 * 0.3 - 3.0).collect();
+        let x: Vec<f32> = (0..21 * 9).map(|i| (i as f32 * 0.7).sin() * 12.0).collect();
+        let exact = |i: usize| {
+            let z = (x[i] + bias[i % 21]) as f64;
+            let s = 1.0 / (1.0 + (-z).exp());
+            (z * s, s)
+        };
+        let close = |a: f32, e: f64| (a as f64 - e).abs() <= 1e-6 * (1.0 + e.abs());
+        type Run = fn(&mut [f32], &[f32], bool) -> Vec<f32>;
+        let runs: [(&str, Run); 2] = [
+            ("dispatched", super::silu_bias_kept),
+            ("fallback", super::silu_bias_reference),
+        ];
+        for (name, run) in runs {
+            for keep in [true, false] {
+                let mut y = x.clone();
+                let s = run(&mut y, &bias, keep);
+                assert_eq!(s.len(), if keep { x.len() } else { 0 }, "{name}");
+                for i in 0..x.len() {
+                    let (h, sig) = exact(i);
+                    assert!(close(y[i], h), "{name}: silu [{i}] {} vs {h}", y[i]);
+                    assert!(
+                        !keep || close(s[i], sig),
+                        "{name}: σ [{i}] {} vs {sig}",
+                        s[i]
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn sigmoid_matches_std_to_float_rounding() {
         let mut worst = 0.0f32;

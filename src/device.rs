@@ -46,8 +46,8 @@ impl Selected {
 /// here if nothing has used it yet). Every flex op and fused kernel opens a rayon parallel
 /// region; opened from a pool worker, its tasks are pushed to that worker's deque and the
 /// worker takes part, where from any other thread each region is handed to the pool and the
-/// caller sleeps on a futex until it is done: two thread wake-ups per region, a few hundred per
-/// training step (3–5% of an MLP train step).
+/// caller sleeps on a futex until it is done: two thread wake-ups per region (3–5% of an MLP
+/// train step).
 pub fn on_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     rayon::scope(|_| f())
 }

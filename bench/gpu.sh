@@ -9,6 +9,10 @@
 #   scp -r flowdiff-wgpu bench/ gpu-host:flowdiff-bench/
 #   ssh gpu-host 'cd flowdiff-bench && bench/gpu.sh ./flowdiff-wgpu'
 #
+# Our runs on the lent H100 machines also carried Debian's glvnd libraries (libglvnd0, libglx0,
+# libegl1, libgl1, libgles2, libopengl0: `dpkg -x` each .deb into a directory, then put its
+# usr/lib/x86_64-linux-gnu on LD_LIBRARY_PATH) for the NVIDIA Vulkan ICD to load against.
+#
 # Environment: DEVICES (flowdiff --device list, default wgpu; a `--features tch` binary also
 # takes tch-cuda, given its libtorch on LD_LIBRARY_PATH), TORCH_DEVICE (default cuda),
 # ITERS_SCALE (iterations per repeat × this, default 20: GPU repeats are short), REPEATS (5).

@@ -13,7 +13,7 @@
 
 pub use super::conv_im2col::Geometry;
 use super::conv_winograd;
-use super::matmul::{Mat, gemm as gemm_par};
+use super::matmul::{Mat, gemm as gemm_par, transpose};
 use rayon::prelude::*;
 
 /// A single-threaded GEMM (the kernels here parallelise over samples).
@@ -233,13 +233,7 @@ pub(super) fn backward_im2col(
     let (mut dw, db) = add_partials(partials, [g.o * rows, g.o]);
     if dw_transposed(g) {
         // The summed ∂Wᵀ[rows, O] → ∂W[O, rows], once.
-        let mut w = vec![0.0f32; dw.len()];
-        for (r, row) in dw.chunks_exact(g.o).enumerate() {
-            for (o, &v) in row.iter().enumerate() {
-                w[o * rows + r] = v;
-            }
-        }
-        dw = w;
+        dw = transpose(&dw, rows, g.o);
     }
     (dx_as_conv.or(want_dx.then_some(dx)), dw, db)
 }

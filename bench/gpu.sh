@@ -4,7 +4,7 @@
 # Needs there: the NVIDIA driver with its Vulkan ICD (and EGL), python3 with torch (CUDA) —
 # no Rust toolchain or cargo registry. Build the binary here and copy it with bench/:
 #
-#   cargo build --release --features wgpu
+#   cargo build --release -p flowdiff-cli --features wgpu
 #   cp $CARGO_TARGET_DIR/release/flowdiff flowdiff-wgpu && strip flowdiff-wgpu   # ~90 MB (xz: ~15 MB)
 #   scp -r flowdiff-wgpu bench/ gpu-host:flowdiff-bench/
 #   ssh gpu-host 'cd flowdiff-bench && bench/gpu.sh ./flowdiff-wgpu'

@@ -35,7 +35,7 @@ TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "flowd
 
 
 def cargo(features=None):
-    cmd = ["cargo", "build", "--release"] + (["--features", features] if features else [])
+    cmd = ["cargo", "build", "--release", "-p", "flowdiff-cli"] + (["--features", features] if features else [])
     env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
     if features == "tch":
         env.setdefault("LIBTORCH_USE_PYTORCH", "1")

@@ -1,8 +1,8 @@
 """PyTorch twin of flowdiff's molecule model for the `graph-train` workload: the graph
-transformer of src/models/graph.rs and src/models/graph_layer.rs (DiGress-style edge-FiLM
+transformer of crates/flowdiff/src/models/graph.rs and crates/flowdiff/src/nn/graph_layer.rs (DiGress-style edge-FiLM
 attention with an edge update, structural features of the noisy graph), the default QM9
 config with the mask prior's inputs (9 node states, 5 edge states in; 8 atom and 4 bond
-classes out), 875,788 parameters; the step of src/workload/graph.rs: a fixed batch of 256
+classes out), 875,788 parameters; the step of crates/flowdiff/src/workload/graph.rs: a fixed batch of 256
 nine-atom graphs, node cross-entropy + 5 x edge cross-entropy, AdamW.
 """
 import math
@@ -103,7 +103,7 @@ class GraphNet(nn.Module):
 
 def one_hot_graphs(dev, node_classes, edge_classes, gen):
     """Random graphs as padded one-hots: nodes [B, n, K]; edges [B, n, n, E] symmetric, zero on
-    the diagonal (src/discrete/batch.rs)."""
+    the diagonal (crates/flowdiff/src/discrete/batch.rs)."""
     nodes = torch.randint(node_classes, (BATCH, NODES), generator=gen)
     upper = torch.randint(edge_classes, (BATCH, NODES, NODES), generator=gen).triu(1)
     edges = F.one_hot(upper + upper.transpose(1, 2), edge_classes).float()
@@ -112,7 +112,7 @@ def one_hot_graphs(dev, node_classes, edge_classes, gen):
 
 
 def cross_entropy(logits, target):
-    """-(sum target * log_softmax) / sum target (src/discrete/objective.rs)."""
+    """-(sum target * log_softmax) / sum target (crates/flowdiff/src/discrete/objective.rs)."""
     return -(F.log_softmax(logits, -1) * target).sum() / target.sum().clamp_min(1.0)
 
 

@@ -5,9 +5,9 @@ parameter counts) doing the same work, timed the same way (warm-up, then the med
     python3 bench/reference_torch.py --workload mlp-train --json
     python3 bench/reference_torch.py --workload unet-forward --device cuda --json
 
-Networks (see src/workload/ for the burn side):
+Networks (see crates/flowdiff/src/workload/ for the burn side):
   mlp-*         (x, y, t) -> 256 -> 256 -> 256 -> 2, SiLU                   133,122 params
-  unet-small-*  small conv U-Net of src/workload/unet_small.rs             450,721 params
+  unet-small-*  small conv U-Net of crates/flowdiff/src/workload/unet_small.rs             450,721 params
   unet-*        flowdiff's default MNIST U-Net, UNetConfig::mnist(None)    827,233 params
   graph-train   the QM9 graph transformer (bench/reference_graph.py)       875,788 params
 """
@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-TIME_SCALE = 1000.0  # src/models/embedding.rs
+TIME_SCALE = 1000.0  # crates/flowdiff/src/nn/embedding.rs
 
 
 def sinusoidal(t, dim):
@@ -66,7 +66,7 @@ def up2(x):
 
 
 class SmallUNet(nn.Module):
-    """src/workload/unet_small.rs."""
+    """crates/flowdiff/src/workload/unet_small.rs."""
 
     def __init__(self):
         super().__init__()
@@ -93,7 +93,7 @@ class SmallUNet(nn.Module):
 
 
 class ResBlock(nn.Module):
-    """src/models/unet.rs ResBlock."""
+    """crates/flowdiff/src/models/unet.rs ResBlock."""
 
     def __init__(self, i, o, temb, groups=8, dropout=0.1):
         super().__init__()
@@ -177,7 +177,7 @@ class MnistUNet(nn.Module):
 
 
 def adamw(model):
-    """burn's AdamWConfig defaults with lr 1e-3 (src/workload/mod.rs)."""
+    """burn's AdamWConfig defaults with lr 1e-3 (crates/flowdiff/src/workload/mod.rs)."""
     return torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-5, weight_decay=1e-4)
 
 
@@ -264,7 +264,7 @@ def unet_forward(dev, iters):
     return model, "images/s", 256 * iters, 256, forwarder(model, x, t, iters)
 
 
-# name -> (builder, default iterations per repeat); the same as WORKLOADS in src/workload/mod.rs.
+# name -> (builder, default iterations per repeat); the same as WORKLOADS in crates/flowdiff/src/workload/mod.rs.
 WORKLOADS = {
     "mlp-train": (mlp_train, 100),
     "mlp-sample": (mlp_sample, 1),

@@ -1,5 +1,5 @@
 """Reference NFE counts of torchdiffeq's adaptive solvers on the problems of
-`src/solver/tests.rs::adaptive_nfe_is_close_to_torchdiffeq` (golden values there).
+`crates/flowdiff/src/solver/tests.rs::adaptive_nfe_is_close_to_torchdiffeq` (golden values there).
 
     pip install torch torchdiffeq && python3 bench/torchdiffeq_nfe.py
 """

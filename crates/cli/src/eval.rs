@@ -1,0 +1,167 @@
+use anyhow::{Result, bail};
+use flowdiff::data::DataSource;
+use flowdiff::data::DataSpec;
+use flowdiff::io::read_array;
+use flowdiff::metrics::{REFERENCE_DRAWS, evaluate, reference_draws};
+use flowdiff::rng::SeededRng;
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    dev: crate::device_arg::DeviceArg,
+    /// Samples to evaluate (.npy or .csv).
+    #[arg(long)]
+    samples: PathBuf,
+    /// Reference for points: a built-in data set (fresh draws) or a .npy/.csv file.
+    #[arg(long, required_unless_present = "reference")]
+    data: Option<String>,
+    /// Reference for images: an IDX image file (e.g. t10k-images-idx3-ubyte.gz); switches to
+    /// the image metrics (FID in the classifier's feature space, IS analogue, coverage).
+    #[arg(long = "ref")]
+    reference: Option<PathBuf>,
+    /// Images: the classes the samples were asked for — `per-class` (class-major equal
+    /// blocks, as `flowdiff sample --per-class` writes them) or one class K; prints how often
+    /// the classifier agrees.
+    #[arg(long)]
+    expect_classes: Option<String>,
+    /// The classifier of the image metrics (from `flowdiff classifier train`).
+    #[arg(long, default_value = "classifier.safetensors")]
+    classifier: PathBuf,
+    /// Seed of the fresh reference draws.
+    #[arg(long, default_value_t = 12345)]
+    seed: u64,
+    /// Molecules (`--data qm9`): directory of the QM9 files (default data/qm9).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    if a.data.as_deref() == Some("qm9") {
+        return super::molecules::eval(&a.samples, a.data_dir.as_deref(), a.json);
+    }
+    let samples = read_array(&a.samples)?;
+    if let Some(reference) = &a.reference {
+        return run_images(&a, &samples, reference);
+    }
+    let data = a.data.clone().unwrap_or_default();
+    let source = DataSpec::parse(&data)?.open()?;
+    if source.dim() != samples.cols {
+        bail!(
+            "{} has {} columns but --data {} has dimension {}",
+            a.samples.display(),
+            samples.cols,
+            data,
+            source.dim()
+        );
+    }
+    let mut rng = SeededRng::new(a.seed);
+    let refs = reference_draws(
+        |n| source.sample(n, &mut rng),
+        samples.rows,
+        REFERENCE_DRAWS,
+    );
+    let report = evaluate(&samples.values, &refs, samples.cols, 2000);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "{} samples vs {REFERENCE_DRAWS} fresh draws of {} (seed {}):",
+        report.n, data, a.seed
+    );
+    println!(
+        "{:<14} {:>10} {:>12} {:>8}",
+        "metric", "value", "noise floor", "ratio"
+    );
+    for (name, s) in [
+        ("sliced W2", report.sliced_w2),
+        ("energy", report.energy),
+        ("MMD (RBF)", report.mmd),
+    ] {
+        println!(
+            "{name:<14} {:>10.4} {:>12.4} {:>7.2}x",
+            s.value, s.floor, s.ratio
+        );
+    }
+    Ok(())
+}
+
+/// Image mode: samples in [0, 1] (`[N, 28, 28]` or `[N, 784]`) against an IDX reference, with
+/// as many real training digits (from the reference's directory) as the floor.
+fn run_images(a: &Args, samples: &flowdiff::io::Array2, reference: &std::path::Path) -> Result<()> {
+    if samples.cols != 784 {
+        bail!(
+            "{}: image metrics need 28x28 digits, found rows of {} values",
+            a.samples.display(),
+            samples.cols
+        );
+    }
+    let scorer = flowdiff::image_score::ImageScorer::load(
+        &a.classifier,
+        reference,
+        samples.rows,
+        a.seed,
+        &a.dev.get()?,
+    )?;
+    let r = scorer.score(&samples.values);
+    let agreement = match a.expect_classes.as_deref() {
+        None => None,
+        Some(spec) => {
+            let expected: Vec<usize> = match spec {
+                "per-class" => (0..samples.rows).map(|i| i * 10 / samples.rows).collect(),
+                k => vec![
+                    k.parse::<usize>().ok().filter(|k| *k < 10).ok_or_else(
+                        || anyhow::anyhow!(
+                            "--expect-classes {k:?}: expected per-class or a digit 0-9"
+                        )
+                    )?;
+                    samples.rows
+                ],
+            };
+            let predicted = scorer.classes(&samples.values);
+            let hits = expected
+                .iter()
+                .zip(&predicted)
+                .filter(|(e, p)| e == p)
+                .count();
+            Some(hits as f64 / samples.rows as f64)
+        }
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&(r, agreement))?);
+        return Ok(());
+    }
+    println!(
+        "{} samples vs {} ({} digits); floor: {} real training digits",
+        r.n,
+        reference.display(),
+        scorer.reference_count,
+        scorer.floor_count
+    );
+    if let Some(g) = agreement {
+        println!(
+            "classifier agrees with the asked class on {:.1}% of samples",
+            100.0 * g
+        );
+    }
+    println!(
+        "FID (classifier features) {:.3}   floor {:.3}   ratio {:.2}x",
+        r.fid,
+        r.fid_floor,
+        r.fid / r.fid_floor.max(1e-12)
+    );
+    println!(
+        "Inception-score analogue   {:.3}   real {:.3}",
+        r.inception_score, r.inception_score_real
+    );
+    println!(
+        "classes covered (>= 5% of samples): {}/10; histogram {:?}",
+        r.classes_covered,
+        r.class_histogram.map(|h| (h * 1000.0).round() / 10.0)
+    );
+    Ok(())
+}

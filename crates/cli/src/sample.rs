@@ -1,0 +1,235 @@
+use anyhow::{Result, bail};
+use flowdiff::data::images::to_unit;
+use flowdiff::diffusion::Variance;
+use flowdiff::grid;
+use flowdiff::hybrid::Head;
+use flowdiff::io::{Array2, write_array, write_npy};
+use flowdiff::rng::SeededRng;
+use flowdiff::sampling::{SamplerKind, SamplerSpec};
+use flowdiff::solver::SolverKind;
+use flowdiff::train::{RunDir, RunKind};
+use std::path::PathBuf;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    dev: crate::device_arg::DeviceArg,
+    /// Run directory written by `flowdiff train`.
+    #[arg(long)]
+    run: PathBuf,
+    #[arg(long, default_value_t = 5000)]
+    n: usize,
+    /// The sampler (ddpm and ddim suit diffusion only; default: ddpm for diffusion, ode for
+    /// flow).
+    #[arg(long)]
+    sampler: Option<SamplerKind>,
+    /// ODE solver for --sampler ode: euler, midpoint, heun, rk4 (fixed grid, use --nfe),
+    /// bosh3, dopri5, tsit5 (adaptive, use --rtol/--atol).
+    #[arg(long)]
+    solver: Option<SolverKind>,
+    /// DDPM reverse variance: small (posterior, beta-tilde) or large (beta).
+    #[arg(long, default_value = "small")]
+    variance: Variance,
+    /// Molecules: sampler steps (default: the run's `sample_steps`).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Molecules, flow with the mask prior: re-masking noise η of the CTMC (0 = none;
+    /// default 5, which raised validity from 86% to 90% on our QM9 run).
+    #[arg(long)]
+    noise: Option<f64>,
+    /// Number of function evaluations (fixed-step solvers, DDPM/DDIM steps).
+    #[arg(long)]
+    nfe: Option<usize>,
+    /// Stochasticity: DDIM's η (default 0, deterministic) or euler-ancestral's (default 1).
+    #[arg(long)]
+    eta: Option<f64>,
+    #[arg(long, default_value_t = 1e-5)]
+    rtol: f64,
+    #[arg(long, default_value_t = 1e-5)]
+    atol: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Output file (.npy or .csv).
+    #[arg(long)]
+    out: PathBuf,
+    /// Also draw the trajectories from noise to data into this PNG (a strip for images).
+    #[arg(long)]
+    trajectory: Option<PathBuf>,
+    /// Class-conditional models: generate this class for every sample.
+    #[arg(long, conflicts_with = "per_class")]
+    label: Option<i64>,
+    /// Class-conditional models: generate the classes in turn (class-major rows).
+    #[arg(long)]
+    per_class: bool,
+    /// Classifier-free guidance weight w: (1 + w)·cond − w·uncond.
+    #[arg(long, default_value_t = 0.0)]
+    guidance: f64,
+    /// Hybrid runs: sample with the noise head, the velocity head, or their mean.
+    #[arg(long)]
+    head: Option<Head>,
+    /// Images: also write each sample as its own PNG into this directory.
+    #[arg(long)]
+    single_pngs: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    if RunDir(a.run.clone()).kind()? == RunKind::Graphs {
+        return super::molecules::sample(
+            &a.run,
+            a.n,
+            a.steps.or(a.nfe),
+            a.seed,
+            a.noise,
+            &a.out,
+            &a.dev.get()?,
+        );
+    }
+    let device = a.dev.get()?;
+    let (cfg, mut model) = RunDir(a.run.clone()).load_model(&device)?;
+    let sampler = SamplerSpec {
+        kind: a.sampler,
+        solver: a.solver,
+        nfe: a.nfe,
+        eta: a.eta,
+        rtol: a.rtol,
+        atol: a.atol,
+        variance: a.variance,
+    }
+    .build(&cfg.method)?;
+    if a.n == 0 {
+        bail!("--n must be positive");
+    }
+    let classes = cfg.model.num_classes();
+    if (a.label.is_some() || a.per_class || a.guidance != 0.0) && classes.is_none() {
+        bail!(
+            "--label/--per-class/--guidance need a class-conditional run (train with --conditional)"
+        );
+    }
+    if let (Some(k), Some(l)) = (classes, a.label) {
+        if l < 0 || l as usize >= k {
+            bail!("--label {l}: this model has classes 0..{}", k - 1);
+        }
+        model.labels = Some(vec![l; a.n]);
+    }
+    if let (Some(k), true) = (classes, a.per_class) {
+        model.labels = Some((0..a.n).map(|i| (i * k / a.n) as i64).collect());
+    }
+    model.guidance = a.guidance;
+    match (&mut model.hybrid, &a.head) {
+        (Some((head, _)), Some(chosen)) => *head = *chosen,
+        (None, Some(_)) => bail!("--head applies to hybrid runs (train with --method hybrid)"),
+        _ => {}
+    }
+    println!(
+        "sampling {} from {} ({}) with {}, seed {}",
+        a.n,
+        a.run.display(),
+        cfg.method.name(),
+        sampler.label(),
+        a.seed
+    );
+    let timer = std::time::Instant::now();
+    let sol = sampler.run(
+        &cfg.method,
+        &model,
+        a.n,
+        &mut SeededRng::new(a.seed),
+        a.trajectory.is_some(),
+    )?;
+    let secs = timer.elapsed().as_secs_f64();
+    let d = cfg.model.dim();
+    let x = flowdiff::device::to_vec(sol.x);
+    match cfg.model.image_shape() {
+        None => write_array(&a.out, &Array2::new(x.clone(), a.n, d))?,
+        Some(shape) => write_images(&a, &x, shape, model.labels.as_deref(), &sampler.label())?,
+    }
+    println!("NFE {} in {secs:.2}s; wrote {}", sol.nfe, a.out.display());
+    if let Some(p) = &a.trajectory {
+        let traj: Vec<(f64, Vec<f32>)> = sol
+            .trajectory
+            .into_iter()
+            .map(|(t, x)| (t, flowdiff::device::to_vec(x)))
+            .collect();
+        match cfg.model.image_shape() {
+            None => flowdiff::plot::trajectories(
+                p,
+                &format!("{} trajectories ({})", cfg.method.name(), sampler.label()),
+                &traj,
+                60,
+                flowdiff::plot::bounds(&x),
+            )?,
+            Some([_, h, w]) => grid::trajectory_strip(
+                p,
+                &traj,
+                h,
+                w,
+                &format!("{}: noise to data ({})", cfg.method.name(), sampler.label()),
+            )?,
+        }
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn write_images(
+    a: &Args,
+    x: &[f32],
+    [_, h, w]: [usize; 3],
+    labels: Option<&[i64]>,
+    label: &str,
+) -> Result<()> {
+    let px = to_unit(x);
+    let n = a.n;
+    let ext = a
+        .out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "npy" => write_npy(&a.out, &px, &[n as u64, h as u64, w as u64])?,
+        "png" => {
+            let cols = if a.per_class {
+                n.div_ceil(10).max(1)
+            } else {
+                (n as f64).sqrt().ceil() as usize
+            };
+            let row_labels = labels
+                .filter(|_| a.per_class)
+                .map(|l| l.iter().step_by(cols).map(|c| c.to_string()).collect());
+            grid::write(
+                &a.out,
+                &grid::Grid {
+                    images: &px,
+                    height: h,
+                    width: w,
+                    cols,
+                    row_labels,
+                    caption: Some(label.to_string()),
+                    scale: 2,
+                },
+            )?
+        }
+        other => bail!(
+            "{}: images are written as .npy ([N, {h}, {w}] in [0, 1]) or .png (a grid), not .{other}",
+            a.out.display()
+        ),
+    }
+    if let Some(dir) = &a.single_pngs {
+        for i in 0..n {
+            let img = &px[i * h * w..(i + 1) * h * w];
+            grid::write(
+                &dir.join(format!("{i:05}.png")),
+                &grid::Grid {
+                    images: img,
+                    height: h,
+                    width: w,
+                    cols: 1,
+                    row_labels: None,
+                    caption: None,
+                    scale: 1,
+                },
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! Image grids as PNG: samples, per-class rows (labelled), forward-noising and denoising strips.
+
+use crate::error::{Context, Result, err};
+use image::{Rgb, RgbImage};
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Layout of a grid.
+pub struct Grid<'a> {
+    /// Images row-major, each `h·w` values in [0, 1] (grayscale).
+    pub images: &'a [f32],
+    pub height: usize,
+    pub width: usize,
+    pub cols: usize,
+    /// One label per grid row, drawn in a left margin.
+    pub row_labels: Option<Vec<String>>,
+    /// A caption above the grid.
+    pub caption: Option<String>,
+    /// Pixel upscaling factor.
+    pub scale: u32,
+}
+
+/// Writes the grid to `path` (PNG), atomically.
+pub fn write(path: &Path, g: &Grid) -> Result<()> {
+    let per = g.height * g.width;
+    let n = g.images.len() / per;
+    let rows = n.div_ceil(g.cols.max(1));
+    let (s, pad) = (g.scale.max(1), 2u32);
+    let margin = if g.row_labels.is_some() { 40 } else { 0 };
+    let top = if g.caption.is_some() { 28 } else { 0 };
+    let cw = g.width as u32 * s + pad;
+    let ch = g.height as u32 * s + pad;
+    let (w, h) = (
+        margin + g.cols as u32 * cw + pad,
+        top + rows as u32 * ch + pad,
+    );
+    let mut img = RgbImage::from_pixel(w, h, Rgb([255, 255, 255]));
+    for k in 0..n {
+        let (r, c) = ((k / g.cols) as u32, (k % g.cols) as u32);
+        for y in 0..g.height {
+            for x in 0..g.width {
+                let v = (g.images[k * per + y * g.width + x].clamp(0.0, 1.0) * 255.0).round() as u8;
+                for dy in 0..s {
+                    for dx in 0..s {
+                        img.put_pixel(
+                            margin + pad + c * cw + x as u32 * s + dx,
+                            top + pad + r * ch + y as u32 * s + dy,
+                            Rgb([v, v, v]),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if g.row_labels.is_some() || g.caption.is_some() {
+        crate::plot::register_fonts();
+        let mut buf = img.into_raw();
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            let style = ("sans-serif", 18).into_font().color(&BLACK);
+            if let Some(labels) = &g.row_labels {
+                for (r, label) in labels.iter().enumerate().take(rows) {
+                    let y = (top + pad + r as u32 * ch + ch / 2) as i32 - 9;
+                    root.draw_text(label, &style, (6, y))
+                        .map_err(|e| err!("{e:?}"))?;
+                }
+            }
+            if let Some(caption) = &g.caption {
+                root.draw_text(caption, &style, (margin as i32 + 4, 5))
+                    .map_err(|e| err!("{e:?}"))?;
+            }
+            root.present().map_err(|e| err!("{e:?}"))?;
+        }
+        img = RgbImage::from_raw(w, h, buf).context("grid buffer")?;
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp.png",
+        path.file_name().context("grid path")?.to_string_lossy(),
+        std::process::id()
+    ));
+    img.save(&tmp)
+        .with_context(|| format!("writing {}", path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+/// Rows: up to 8 samples; columns: about 10 snapshots from noise (left) to data (right).
+pub fn trajectory_strip(
+    path: &std::path::Path,
+    traj: &[(f64, Vec<f32>)],
+    h: usize,
+    w: usize,
+    caption: &str,
+) -> Result<()> {
+    let per = h * w;
+    let rows = (traj.first().map_or(0, |t| t.1.len()) / per).min(8);
+    let k = traj.len();
+    let cols: Vec<usize> = (0..10.min(k))
+        .map(|j| j * (k - 1) / (10.min(k) - 1).max(1))
+        .collect();
+    let mut images = Vec::with_capacity(rows * cols.len() * per);
+    for r in 0..rows {
+        for &c in &cols {
+            images.extend(crate::data::images::to_unit(
+                &traj[c].1[r * per..(r + 1) * per],
+            ));
+        }
+    }
+    write(
+        path,
+        &Grid {
+            images: &images,
+            height: h,
+            width: w,
+            cols: cols.len(),
+            row_labels: None,
+            caption: Some(caption.into()),
+            scale: 2,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_has_the_expected_size_and_pixels() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("g.png");
+        let images: Vec<f32> = (0..6 * 4).map(|i| (i % 4) as f32 / 3.0).collect();
+        write(
+            &p,
+            &Grid {
+                images: &images,
+                height: 2,
+                width: 2,
+                cols: 3,
+                row_labels: Some(vec!["0".into(), "1".into()]),
+                caption: Some("test".into()),
+                scale: 4,
+            },
+        )
+        .unwrap();
+        let img = image::open(&p).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (40 + 3 * 10 + 2, 28 + 2 * 10 + 2));
+        // The first image's top-left pixel is 0 (black) and its bottom-right is 1 (white).
+        assert_eq!(img.get_pixel(40 + 2, 28 + 2)[0], 0);
+        assert_eq!(img.get_pixel(40 + 2 + 7, 28 + 2 + 7)[0], 255);
+    }
+}

@@ -1,0 +1,85 @@
+//! Scoring generated digits against MNIST with the metrics of [`crate::image_score::metrics`]: the
+//! classifier, the reference set and the real-digit floor loaded once, shared by
+//! `flowdiff eval --ref` and `flowdiff bench --run` on image runs.
+
+use crate::data::idx::{mnist_file, read_images};
+use crate::error::{Result, err};
+use crate::image_score::metrics::{ImageReport, embed, evaluate_images, predicted_classes};
+use crate::models::classifier::Classifier;
+use crate::rng::SeededRng;
+use burn::tensor::Device;
+use std::path::Path;
+
+/// A loaded classifier with its reference digits and floor digits (rows in [-1, 1]).
+pub struct ImageScorer {
+    clf: Classifier,
+    reference: Vec<f32>,
+    real: Vec<f32>,
+    /// Digits in the reference file.
+    pub reference_count: usize,
+    /// Real training digits behind the floor.
+    pub floor_count: usize,
+    device: Device,
+}
+
+/// `[0, 1]` pixels to the models' `[-1, 1]`.
+fn to_model(px: &[f32]) -> Vec<f32> {
+    px.iter().map(|v| v * 2.0 - 1.0).collect()
+}
+
+fn from_bytes(px: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    px.iter().map(|p| *p as f32 / 127.5 - 1.0)
+}
+
+impl ImageScorer {
+    /// `classifier`: weights from `flowdiff classifier train`; `reference`: an IDX image file
+    /// (e.g. `t10k-images-idx3-ubyte.gz`); the floor is `n` training digits drawn with `seed`
+    /// from `train-images-idx3-ubyte(.gz)` beside the reference.
+    pub fn load(
+        classifier: &Path,
+        reference: &Path,
+        n: usize,
+        seed: u64,
+        device: &Device,
+    ) -> Result<Self> {
+        let device = device.clone();
+        let clf = crate::train::checkpoint::load_weights(Classifier::new(&device), classifier)
+            .map_err(|e| {
+                err!(
+                    "{e:#}\n(train one with `flowdiff classifier train --data-dir DIR --out {}`)",
+                    classifier.display()
+                )
+            })?;
+        let refs = read_images(reference)?;
+        let dir = reference.parent().unwrap_or(Path::new("."));
+        let train = read_images(&mnist_file(dir, "train-images-idx3-ubyte")?)?;
+        let mut rng = SeededRng::new(seed);
+        let floor_count = n.min(train.count);
+        let real: Vec<f32> = (0..floor_count)
+            .flat_map(|_| {
+                let i = rng.below(train.count);
+                from_bytes(&train.pixels[i * 784..(i + 1) * 784])
+            })
+            .collect();
+        Ok(Self {
+            clf,
+            reference: from_bytes(&refs.pixels).collect(),
+            real,
+            reference_count: refs.count,
+            floor_count,
+            device,
+        })
+    }
+
+    /// FID, floor, IS analogue and coverage of `images` (`[n, 784]` in [0, 1]).
+    pub fn score(&self, images: &[f32]) -> ImageReport {
+        let x = to_model(images);
+        evaluate_images(&self.clf, &x, &self.reference, &self.real, &self.device)
+    }
+
+    /// The classifier's class for each of `images` (`[n, 784]` in [0, 1]).
+    pub fn classes(&self, images: &[f32]) -> Vec<usize> {
+        let (_, probs) = embed(&self.clf, &to_model(images), &self.device);
+        predicted_classes(&probs)
+    }
+}

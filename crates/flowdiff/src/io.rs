@@ -1,0 +1,288 @@
+//! Files in and out: atomic writes (temporary file + rename, so nothing is left half-written)
+//! and 2-D float arrays as `.npy` or `.csv`.
+
+use crate::error::{Context, Result, bail};
+use npyz::WriterBuilder;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+/// A row-major `[rows, cols]` array of `f32`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Array2 {
+    pub rows: usize,
+    pub cols: usize,
+    pub values: Vec<f32>,
+}
+
+impl Array2 {
+    pub fn new(values: Vec<f32>, rows: usize, cols: usize) -> Self {
+        assert_eq!(
+            values.len(),
+            rows * cols,
+            "array of {rows}x{cols} needs {} values",
+            rows * cols
+        );
+        Self { rows, cols, values }
+    }
+
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.values[i * self.cols..(i + 1) * self.cols]
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, synced, then renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |f| f.write_all(bytes).map_err(Into::into))
+}
+
+/// Writes through `fill` into a temporary file beside `path`, then renames it into place.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<()>,
+) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating directory {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file path", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> Result<()> {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(file);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// Writes a serializable value as pretty JSON, atomically.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// Reads an array from `.npy` (float32 or float64, 2-D) or `.csv` (numeric rows; a header
+/// row of names is skipped), chosen by extension.
+pub fn read_array(path: &Path) -> Result<Array2> {
+    match extension(path).as_str() {
+        "npy" => read_npy(path),
+        "csv" => read_csv(path),
+        other => bail!(
+            "{}: unsupported extension {other:?} (expected .npy or .csv)",
+            path.display()
+        ),
+    }
+}
+
+/// Writes an array as `.npy` (float32) or `.csv`, chosen by extension, atomically.
+pub fn write_array(path: &Path, array: &Array2) -> Result<()> {
+    match extension(path).as_str() {
+        "npy" => write_npy(path, &array.values, &[array.rows as u64, array.cols as u64]),
+        "csv" => write_atomic_with(path, |w| {
+            let header: Vec<String> = (0..array.cols).map(|j| format!("x{j}")).collect();
+            writeln!(w, "{}", header.join(","))?;
+            for i in 0..array.rows {
+                let row: Vec<String> = array.row(i).iter().map(|v| v.to_string()).collect();
+                writeln!(w, "{}", row.join(","))?;
+            }
+            Ok(())
+        }),
+        other => bail!(
+            "{}: unsupported extension {other:?} (expected .npy or .csv)",
+            path.display()
+        ),
+    }
+}
+
+/// Writes float32 values as a C-ordered `.npy` of the given shape, atomically.
+pub fn write_npy(path: &Path, values: &[f32], shape: &[u64]) -> Result<()> {
+    assert_eq!(
+        values.len() as u64,
+        shape.iter().product::<u64>(),
+        "shape {shape:?} does not fit {} values",
+        values.len()
+    );
+    write_atomic_with(path, |w| {
+        let mut writer = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(shape)
+            .writer(w)
+            .begin_nd()?;
+        writer.extend(values.iter().copied())?;
+        writer.finish()?;
+        Ok(())
+    })
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn read_npy(path: &Path) -> Result<Array2> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let npy = npyz::NpyFile::new(&bytes[..])
+        .with_context(|| format!("{}: not a valid .npy file", path.display()))?;
+    let shape = npy.shape().to_vec();
+    let (rows, cols) = match shape.as_slice() {
+        [r, c] => (*r as usize, *c as usize),
+        [r] => (*r as usize, 1),
+        [r, rest @ ..] if !rest.is_empty() => (*r as usize, rest.iter().product::<u64>() as usize),
+        _ => bail!(
+            "{}: expected a 2-D array [n, d], found shape {shape:?}",
+            path.display()
+        ),
+    };
+    if npy.order() != npyz::Order::C {
+        bail!(
+            "{}: Fortran-ordered arrays are not supported; save with C order",
+            path.display()
+        );
+    }
+    let descr = npy.dtype().descr().trim_matches('\'').to_string();
+    let values: Vec<f32> = match descr.as_str() {
+        "<f4" => npy.into_vec::<f32>()?,
+        "<f8" => npy
+            .into_vec::<f64>()?
+            .into_iter()
+            .map(|v| v as f32)
+            .collect(),
+        other => bail!(
+            "{}: dtype {other} is not supported (expected float32 or float64)",
+            path.display()
+        ),
+    };
+    check_finite(path, &values, cols)?;
+    Ok(Array2::new(values, rows, cols))
+}
+
+fn read_csv(path: &Path) -> Result<Array2> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut values = Vec::new();
+    let mut cols = None;
+    let mut rows = 0;
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("{}: line {}", path.display(), i + 1))?;
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let parsed: Result<Vec<f32>, _> = fields.iter().map(|f| f.parse::<f32>()).collect();
+        let parsed = match parsed {
+            Ok(p) => p,
+            Err(_) if rows == 0 && cols.is_none() => continue, // header row of names
+            Err(e) => bail!(
+                "{}: line {}: not a number ({e}): {line:?}",
+                path.display(),
+                i + 1
+            ),
+        };
+        match cols {
+            None => cols = Some(parsed.len()),
+            Some(c) if c != parsed.len() => bail!(
+                "{}: line {}: expected {c} columns, found {}",
+                path.display(),
+                i + 1,
+                parsed.len()
+            ),
+            _ => {}
+        }
+        if let Some(j) = parsed.iter().position(|v| !v.is_finite()) {
+            bail!(
+                "{}: line {}: column {} is not finite",
+                path.display(),
+                i + 1,
+                j + 1
+            );
+        }
+        values.extend(parsed);
+        rows += 1;
+    }
+    let Some(cols) = cols else {
+        bail!("{}: no numeric rows", path.display())
+    };
+    Ok(Array2::new(values, rows, cols))
+}
+
+fn check_finite(path: &Path, values: &[f32], cols: usize) -> Result<()> {
+    if let Some(k) = values.iter().position(|v| !v.is_finite()) {
+        bail!(
+            "{}: row {} column {} is not finite",
+            path.display(),
+            k / cols,
+            k % cols
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn npy_and_csv_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Array2::new(vec![1.0, -2.5, 3.25, 4.0, 0.0, 1e-3], 3, 2);
+        for name in ["a.npy", "a.csv"] {
+            let p = dir.path().join(name);
+            write_array(&p, &a).unwrap();
+            assert_eq!(read_array(&p).unwrap(), a, "{name}");
+        }
+        // No temporary files are left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn bad_csv_rows_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.csv");
+        std::fs::write(&p, "x,y\n1,2\n3,oops\n").unwrap();
+        let err = format!("{:#}", read_array(&p).unwrap_err());
+        assert!(err.contains("line 3") && err.contains("bad.csv"), "{err}");
+        std::fs::write(&p, "1,2\n3\n").unwrap();
+        let err = format!("{:#}", read_array(&p).unwrap_err());
+        assert!(
+            err.contains("line 2") && err.contains("expected 2 columns"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn image_stacks_flatten_and_bad_dtypes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cube.npy");
+        write_npy(&p, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 1, 3]).unwrap();
+        let a = read_array(&p).unwrap();
+        assert_eq!((a.rows, a.cols, a.values[5]), (2, 3, 6.0));
+        let q = dir.path().join("ints.npy");
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[3, 1])
+            .writer(std::fs::File::create(&q).unwrap())
+            .begin_nd()
+            .unwrap();
+        w.extend([1i32, 2, 3]).unwrap();
+        w.finish().unwrap();
+        let err = format!("{:#}", read_array(&q).unwrap_err());
+        assert!(err.contains("ints.npy") && err.contains("dtype"), "{err}");
+        let err = format!("{:#}", read_array(&dir.path().join("x.txt")).unwrap_err());
+        assert!(err.contains("unsupported extension"), "{err}");
+    }
+}

@@ -1,0 +1,101 @@
+//! Sampling molecules from a trained graph model and writing them as `.smi`, `.sdf` or a
+//! `.png` grid of drawings.
+
+use crate::chem::MolGraph;
+use crate::discrete::sampler::SampleSize;
+use crate::discrete::{DenseGraph, DiscreteMethod, PriorKind};
+use crate::error::{Error, Result};
+use crate::models::graph::GraphNet;
+use crate::rng::SeededRng;
+use crate::train::graph::GraphTrainConfig;
+use burn::tensor::Device;
+use std::path::Path;
+
+/// Default re-masking noise of mask-prior flow runs (QM9, 1957 training steps, 1000 samples at
+/// 500 steps: validity 86.2% without, 90.3% with η = 5; η = 20 gave 83% on 300).
+pub const DEFAULT_NOISE: f64 = 5.0;
+
+/// `count` graphs from a trained network on `device`, `steps` sampler steps, seeded, with
+/// re-masking noise `noise` (flow runs with the mask prior only); a progress bar if `progress`.
+#[allow(clippy::too_many_arguments)]
+pub fn sample_graphs(
+    cfg: &GraphTrainConfig,
+    net: &GraphNet,
+    (count, steps): (usize, usize),
+    seed: u64,
+    noise: f64,
+    progress: bool,
+    device: &Device,
+) -> Result<Vec<DenseGraph>> {
+    if steps == 0 {
+        return Err(Error::invalid("steps", "must be at least 1"));
+    }
+    if !(noise.is_finite() && noise >= 0.0) {
+        return Err(Error::invalid(
+            "noise",
+            format!("must be finite and ≥ 0, got {noise}"),
+        ));
+    }
+    let net = burn::module::Module::valid(net);
+    let mut rng = SeededRng::new(seed).fork("sample-graphs");
+    let mut sampler = cfg.sampler();
+    if noise > 0.0
+        && !(cfg.method == DiscreteMethod::Flow && cfg.node_prior.kind == PriorKind::Mask)
+    {
+        return Err(Error::invalid(
+            "noise",
+            "re-masking applies to flow runs with the mask prior",
+        ));
+    }
+    sampler.noise = noise;
+    let size = SampleSize {
+        count,
+        steps,
+        batch: 256,
+    };
+    let bar = crate::train::progress_bar(progress, size.evaluations() as u64, 0);
+    bar.set_prefix("sampling");
+    let graphs = sampler.sample(&net, size, &mut rng, device, None, &|| bar.inc(1));
+    bar.finish_and_clear();
+    Ok(graphs)
+}
+
+/// Writes molecules to `path` by its extension: `.smi` (one SMILES per line), `.sdf`, or
+/// `.png` (a grid of drawings). Returns each one's canonical SMILES when it is valid.
+pub fn write_molecules(mols: &[MolGraph], path: &Path) -> Result<Vec<Option<String>>> {
+    check_extension(path)?;
+    let smiles: Vec<Option<String>> = mols
+        .iter()
+        .map(|m| {
+            crate::chem::is_valid(m)
+                .ok()
+                .map(|_| crate::chem::canonical_smiles(m))
+        })
+        .collect();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("smi") => {
+            let text: String = mols
+                .iter()
+                .map(|m| crate::chem::to_smiles(m) + "\n")
+                .collect();
+            crate::io::write_atomic(path, text.as_bytes())?;
+        }
+        Some("sdf") => crate::chem::sdf::write_sdf(mols, path)?,
+        _ => crate::chem::draw::draw_grid(mols, 8, path)?,
+    }
+    Ok(smiles)
+}
+
+/// Checks before any work that molecules can be written to `path` (`.smi`, `.sdf`, `.png`).
+pub fn check_extension(path: &Path) -> Result<()> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("smi" | "sdf" | "png") => Ok(()),
+        _ => Err(Error::invalid(
+            "out",
+            format!(
+                "{}: molecules are written as .smi, .sdf or .png",
+                path.display()
+            ),
+        )),
+    }
+}

@@ -1,0 +1,304 @@
+//! The training loop: AdamW with warm-up + cosine learning rate, gradient-norm clipping, EMA
+//! of weights, seeded and exactly resumable, with a progress bar and a NaN stop.
+//!
+//! A run directory holds `config.json`, `loss.csv`, `model.safetensors` (the EMA weights,
+//! used for sampling) and `checkpoint/` (`model.safetensors`, `ema.safetensors`,
+//! `optimizer.bpk`, `state.json`).
+
+pub mod adamw;
+pub mod checkpoint;
+pub mod config;
+pub mod ema;
+pub mod engine;
+pub mod graph;
+pub mod lr;
+
+use crate::data::DataSource;
+use crate::error::{Context, Error, Result, bail};
+use crate::io::write_json;
+use crate::models::Network;
+use crate::objective::Objective;
+use crate::rng::SeededRng;
+use crate::sampling::NetModel;
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use checkpoint::TrainState;
+pub use config::TrainConfig;
+pub use engine::Optimization;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+
+/// Paths inside a run directory.
+pub struct RunDir(pub PathBuf);
+
+/// What a run directory holds, from its config file: one place decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunKind {
+    /// An MLP on points (`config.json`).
+    Points,
+    /// A U-Net on images (`config.json`).
+    Images,
+    /// A graph transformer on molecules (`graph.json`).
+    Graphs,
+}
+
+impl RunKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RunKind::Points => "point",
+            RunKind::Images => "image",
+            RunKind::Graphs => "molecule",
+        }
+    }
+}
+
+impl RunDir {
+    /// The kind of run in this directory, or an error naming the directory when it holds none.
+    pub fn kind(&self) -> Result<RunKind> {
+        if graph::config_path(&self.0).exists() {
+            return Ok(RunKind::Graphs);
+        }
+        if !self.config().exists() {
+            return Err(Error::invalid(
+                "run",
+                format!(
+                    "{} is not a run directory (no config.json or graph.json)",
+                    self.0.display()
+                ),
+            ));
+        }
+        Ok(match self.load_config()?.model {
+            crate::models::NetworkConfig::Mlp(_) => RunKind::Points,
+            crate::models::NetworkConfig::UNet(_) => RunKind::Images,
+        })
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.0.join("config.json")
+    }
+    pub fn loss_log(&self) -> PathBuf {
+        self.0.join("loss.csv")
+    }
+    pub fn weights(&self) -> PathBuf {
+        self.0.join("model.safetensors")
+    }
+    pub fn ckpt(&self, name: &str) -> PathBuf {
+        self.0.join("checkpoint").join(name)
+    }
+
+    pub fn load_config(&self) -> Result<TrainConfig> {
+        let path = self.config();
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "{} is not a run directory (no config.json)",
+                self.0.display()
+            )
+        })?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{}: invalid run config", path.display()))
+    }
+
+    /// The trained model (EMA weights) on `device`, ready for sampling.
+    pub fn load_model(&self, device: &Device) -> Result<(TrainConfig, NetModel)> {
+        let cfg = self.load_config()?;
+        let net = checkpoint::load_weights(cfg.model.init(device), &self.weights())?;
+        let model = NetModel::for_method(net, &cfg.method);
+        Ok((cfg, model))
+    }
+}
+
+/// What a finished training run reports.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Steps completed in total, and in this call.
+    pub steps: usize,
+    pub steps_run: usize,
+    pub final_loss: f64,
+    pub seconds: f64,
+    pub losses: Vec<(usize, f64, f64)>,
+}
+
+/// Options of one call of [`train`].
+#[derive(Clone, Debug)]
+pub struct TrainOptions {
+    /// Where to train (the autodiff wrapper is added here); default the CPU.
+    pub device: Device,
+    /// Continue from the run directory's checkpoint.
+    pub resume: bool,
+    /// Show a progress bar.
+    pub progress: bool,
+    /// Stop (with a checkpoint) after this many steps in this call, for tests of resume.
+    pub stop_after: Option<usize>,
+    /// Stop (with a checkpoint) once this many seconds of training have passed: the hard
+    /// wall-clock cap behind `--minutes`.
+    pub time_limit: Option<f64>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self {
+            device: crate::device::default(),
+            resume: false,
+            progress: false,
+            stop_after: None,
+            time_limit: None,
+        }
+    }
+}
+
+/// A trained network with what its training reported.
+#[derive(Clone, Debug)]
+pub struct Trained<M> {
+    /// The EMA weights (the ones to sample with), on the training device.
+    pub net: M,
+    pub outcome: Outcome,
+}
+
+impl Trained<Network> {
+    /// The network as a sampling model of `cfg`'s method.
+    pub fn model(&self, cfg: &TrainConfig) -> NetModel {
+        NetModel::for_method(self.net.clone(), &cfg.method)
+    }
+}
+
+/// Trains the network of `cfg` on `source`, writing the run (config, loss log, checkpoints,
+/// EMA weights) to `dir`, and returns it.
+pub fn train(
+    cfg: &TrainConfig,
+    source: &dyn DataSource,
+    dir: &Path,
+    opts: TrainOptions,
+) -> Result<Trained<Network>> {
+    train_with_hook(cfg, source, Some(dir), opts, &mut |_, _| Ok(()))
+}
+
+/// Trains the network of `cfg` on `source` in memory (no run directory, no checkpoints) and
+/// returns it.
+pub fn fit(
+    cfg: &TrainConfig,
+    source: &dyn DataSource,
+    opts: TrainOptions,
+) -> Result<Trained<Network>> {
+    train_with_hook(cfg, source, None, opts, &mut |_, _| Ok(()))
+}
+
+/// One optimisation step's inputs: a batch of data (with labels for conditional networks,
+/// some replaced by the null class) turned into a regression by the objective.
+fn regression_loss(
+    cfg: &TrainConfig,
+    model: &Network,
+    objective: &dyn Objective,
+    source: &dyn DataSource,
+    rng: &mut SeededRng,
+    device: &Device,
+) -> Tensor<1> {
+    let d = cfg.model.dim();
+    let (x1, labels) = source.sample_labeled(cfg.batch_size, rng);
+    let labels = match (cfg.model.num_classes(), labels) {
+        (Some(null), Some(mut l)) => {
+            for v in l.iter_mut() {
+                if rng.uniform() < cfg.label_dropout {
+                    *v = null as i64;
+                }
+            }
+            Some(Tensor::<1, Int>::from_data(
+                TensorData::new(l, [cfg.batch_size]),
+                device,
+            ))
+        }
+        _ => None,
+    };
+    let x1 = crate::device::tensor2(x1, cfg.batch_size, d, device);
+    let batch = objective.batch(x1, rng);
+    let pred = model.forward(batch.x.clone(), batch.t.clone(), labels);
+    batch.loss(pred)
+}
+
+/// Steps that fit `minutes` of training at the speed of a few timed steps on `device`.
+pub fn steps_for_minutes(
+    cfg: &TrainConfig,
+    source: &dyn DataSource,
+    minutes: f64,
+    device: &Device,
+) -> usize {
+    let device = device.clone().autodiff();
+    let objective = cfg.method.objective();
+    let mut loss = |m: &Network, rng: &mut SeededRng| {
+        regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
+    };
+    engine::steps_for_minutes(&cfg.optim, cfg.model.init(&device), &mut loss, minutes)
+}
+
+/// [`train`] into `dir` (or in memory without one), calling `hook(step, ema)` every
+/// `cfg.sample_every` steps (e.g. to draw samples).
+pub fn train_with_hook(
+    cfg: &TrainConfig,
+    source: &dyn DataSource,
+    dir: Option<&Path>,
+    opts: TrainOptions,
+    hook: &mut dyn FnMut(usize, &Network) -> Result<()>,
+) -> Result<Trained<Network>> {
+    let run = dir.map(|d| RunDir(d.to_path_buf()));
+    if source.dim() != cfg.model.dim() {
+        bail!(
+            "data has dimension {}, the model expects {}",
+            source.dim(),
+            cfg.model.dim()
+        );
+    }
+    cfg.validate()?;
+    let device = opts.device.clone().autodiff();
+    let objective = cfg.method.objective();
+    let mut loss = |m: &Network, rng: &mut SeededRng| {
+        regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
+    };
+    let write_config = || match &run {
+        Some(run) => write_json(&run.config(), cfg),
+        None => Ok(()),
+    };
+    engine::run(
+        &cfg.optim,
+        run.as_ref(),
+        &device,
+        &|d| cfg.model.init(d),
+        opts,
+        &write_config,
+        &mut loss,
+        engine::Hook::new(cfg.sample_every, hook),
+    )
+}
+
+/// Writes a full checkpoint (weights, EMA, optimizer, loss log, then the state) into `run`.
+pub(crate) fn save_checkpoint<M: Module + burn::store::ModuleSnapshot>(
+    run: &RunDir,
+    model: &M,
+    ema: &M,
+    optim: &ModuleOptimizer,
+    state: &TrainState,
+    losses: &[(usize, f64, f64)],
+) -> Result<()> {
+    checkpoint::save_weights(model, &run.ckpt("model.safetensors"))?;
+    checkpoint::save_weights(ema, &run.ckpt("ema.safetensors"))?;
+    checkpoint::save_optimizer(optim, &run.ckpt("optimizer.bpk"))?;
+    checkpoint::save_loss_log(losses, &run.loss_log())?;
+    checkpoint::save_weights(ema, &run.weights())?;
+    // The state goes last: a checkpoint counts only once all its files are in place.
+    checkpoint::save_state(state, &run.ckpt("state.json"))
+}
+
+pub fn progress_bar(show: bool, len: u64, pos: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len).with_position(pos);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} {per_sec} ETA {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+#[cfg(test)]
+mod tests;

@@ -63,7 +63,7 @@ pub struct Args {
     /// With --workload: iterations per repeat (default: the workload's own).
     #[arg(long)]
     iters: Option<usize>,
-    /// With --workload: cpu (burn's flex), tch (LibTorch, feature `tch`), tch-cuda, wgpu
+    /// Where to compute: cpu (burn's flex), tch (LibTorch, feature `tch`), tch-cuda, wgpu
     /// (feature `wgpu`).
     #[arg(long, default_value = "cpu")]
     device: String,
@@ -135,7 +135,7 @@ pub fn run(a: Args) -> Result<()> {
 
 /// The sampler table of a trained run or a closed-form model.
 fn samplers(a: Args) -> Result<()> {
-    let device = flowdiff::device::default();
+    let device = flowdiff::device::by_name(&a.device)?;
     let (method, model, mut draw, out): (
         Method,
         Box<dyn Model>,
@@ -157,6 +157,7 @@ fn samplers(a: Args) -> Result<()> {
                     a.nfe.clone()
                 };
                 return super::bench_images::run(super::bench_images::ImageBench {
+                    device: device.clone(),
                     run,
                     nfe: &nfe,
                     n: a.n.unwrap_or(super::bench_images::DEFAULT_N),

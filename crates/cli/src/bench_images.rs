@@ -19,6 +19,7 @@ pub const DEFAULT_N: usize = 1000;
 
 /// What the image bench was asked for.
 pub struct ImageBench<'a> {
+    pub device: flowdiff::Device,
     pub run: &'a Path,
     pub nfe: &'a [usize],
     pub n: usize,
@@ -55,7 +56,7 @@ fn plan(method: &Method, nfe: &[usize]) -> Vec<Sampler> {
 }
 
 pub fn run(b: ImageBench) -> Result<()> {
-    let device = flowdiff::device::default();
+    let device = b.device.clone();
     let (cfg, net) = flowdiff::train::RunDir(b.run.into()).load_model(&device)?;
     let flowdiff::data::DataSpec::Mnist { dir } = &cfg.data else {
         bail!("{}: not an image run", b.run.display());

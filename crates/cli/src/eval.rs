@@ -44,6 +44,7 @@ pub fn run(a: Args) -> Result<()> {
         return super::molecules::eval(&a.samples, a.data_dir.as_deref(), a.json);
     }
     let samples = read_array(&a.samples)?;
+    samples.check_samples(2, &a.samples.display().to_string())?;
     if let Some(reference) = &a.reference {
         return run_images(&a, &samples, reference);
     }

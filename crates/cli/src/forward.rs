@@ -41,6 +41,7 @@ pub fn run(a: Args) -> Result<()> {
         bail!("--steps: {bad} is outside 0..{}", schedule.len() - 1);
     }
     let source = DataSpec::parse_with_dir(&a.data, a.data_dir.as_deref())?.open()?;
+    flowdiff::plot::check_png(&a.out)?;
     draw(&source, &schedule, &a.steps, a.seed, &a.out)?;
     println!("wrote {} (seed {})", a.out.display(), a.seed);
     Ok(())

@@ -74,8 +74,14 @@ pub fn train(r: TrainRequest) -> Result<()> {
         (cfg, data)
     } else {
         if config_file.exists() || run.config().exists() {
-            bail!(
-                "{} already holds a run; use --resume to continue it or choose another --out",
+            if run.ckpt("state.json").exists() {
+                bail!(
+                    "{} already holds a run; use --resume to continue it or choose another --out",
+                    r.out.display()
+                );
+            }
+            println!(
+                "{} holds a run that stopped before its first checkpoint: starting it afresh",
                 r.out.display()
             );
         }
@@ -199,7 +205,11 @@ pub fn sample(
 pub fn eval(samples: &Path, data_dir: Option<&Path>, json: bool) -> Result<()> {
     let text = std::fs::read_to_string(samples)
         .map_err(|e| anyhow::anyhow!("reading {}: {e}", samples.display()))?;
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    // A `.smi` line is the SMILES, then optionally whitespace and a name (the standard layout).
+    let lines: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     if lines.is_empty() {
         bail!("{}: no SMILES lines", samples.display());
     }

@@ -42,6 +42,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     let (cfg, model) = run.load_model(&device)?;
     let points = read_array(&a.samples)?;
+    points.check_samples(1, &a.samples.display().to_string())?;
     if points.cols != cfg.model.dim() {
         bail!(
             "{} has {} columns; the model in {} has dimension {}",

@@ -86,6 +86,7 @@ pub fn run(a: Args) -> Result<()> {
     }
     let device = a.dev.get()?;
     let (cfg, mut model) = RunDir(a.run.clone()).load_model(&device)?;
+    check_outputs(&a, cfg.model.image_shape().is_some())?;
     let sampler = SamplerSpec {
         kind: a.sampler,
         solver: a.solver,
@@ -100,6 +101,9 @@ pub fn run(a: Args) -> Result<()> {
         bail!("--n must be positive");
     }
     let classes = cfg.model.num_classes();
+    if !a.guidance.is_finite() {
+        bail!("--guidance must be a finite number, got {}", a.guidance);
+    }
     if (a.label.is_some() || a.per_class || a.guidance != 0.0) && classes.is_none() {
         bail!(
             "--label/--per-class/--guidance need a class-conditional run (train with --conditional)"
@@ -167,6 +171,38 @@ pub fn run(a: Args) -> Result<()> {
             )?,
         }
         println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+/// The lower-case extension of `path` ("" without one).
+fn extension(path: &std::path::Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Refuses output paths this command cannot write, before any sampling.
+fn check_outputs(a: &Args, images: bool) -> Result<()> {
+    let ext = extension(&a.out);
+    let (allowed, what): (&[&str], &str) = if images {
+        (
+            &["npy", "png"],
+            ".npy ([N, H, W] in [0, 1]) or .png (a grid)",
+        )
+    } else {
+        (&["npy", "csv"], ".npy or .csv")
+    };
+    if !allowed.contains(&ext.as_str()) {
+        bail!("--out {}: samples are written as {what}", a.out.display());
+    }
+    if let Some(t) = &a.trajectory {
+        if extension(t) != "png" {
+            bail!(
+                "--trajectory {}: trajectories are drawn as .png",
+                t.display()
+            );
+        }
     }
     Ok(())
 }

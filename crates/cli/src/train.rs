@@ -132,6 +132,9 @@ pub fn method_from(
 }
 
 pub fn run(a: Args) -> Result<()> {
+    if a.resume {
+        refuse_changes_at_resume(&a)?;
+    }
     let graph_run = a.resume && RunDir(a.out.clone()).kind().ok() == Some(RunKind::Graphs);
     if a.data.as_deref() == Some("qm9") || graph_run {
         return super::molecules::train(super::molecules::TrainRequest {
@@ -161,8 +164,14 @@ pub fn run(a: Args) -> Result<()> {
         cfg
     } else {
         if run.config().exists() {
-            bail!(
-                "{} already holds a run; use --resume to continue it or choose another --out",
+            if run.ckpt("state.json").exists() {
+                bail!(
+                    "{} already holds a run; use --resume to continue it or choose another --out",
+                    a.out.display()
+                );
+            }
+            println!(
+                "{} holds a run that stopped before its first checkpoint: starting it afresh",
                 a.out.display()
             );
         }
@@ -248,6 +257,33 @@ pub fn run(a: Args) -> Result<()> {
     let trained = train_with_hook(&cfg, &source, Some(&a.out), opts, &mut hook)?;
     flowdiff::report::write_run_page(&a.out, cfg.optim.seed)?;
     print_done(&trained.outcome, &run);
+    Ok(())
+}
+
+/// At `--resume` the run keeps the settings it started with (its config.json); only `--steps`
+/// may change. Any other setting given is refused, naming it, rather than ignored.
+fn refuse_changes_at_resume(a: &Args) -> Result<()> {
+    let given = [
+        ("--data", a.data.is_some()),
+        ("--data-dir", a.data_dir.is_some()),
+        ("--conditional", a.conditional),
+        ("--seed", a.seed.is_some()),
+        ("--batch-size", a.batch_size.is_some()),
+        ("--lr", a.lr.is_some()),
+        ("--width", a.width.is_some()),
+        ("--depth", a.depth.is_some()),
+        ("--timesteps", a.timesteps.is_some()),
+        ("--prior", a.prior.is_some()),
+        ("--path", a.path.is_some()),
+    ];
+    let changed: Vec<&str> = given.iter().filter(|g| g.1).map(|g| g.0).collect();
+    if !changed.is_empty() {
+        bail!(
+            "{} cannot change at --resume: the run keeps the settings it started with ({}); only --steps can be raised",
+            changed.join(", "),
+            a.out.join("config.json").display()
+        );
+    }
     Ok(())
 }
 

@@ -148,6 +148,27 @@ fn cli_trains_samples_and_evaluates_molecules() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["n"], 20);
     assert!((0.0..=1.0).contains(&v["validity"].as_f64().unwrap()));
+    // The standard `.smi` layout with a name after each SMILES scores the same.
+    let named = dir.path().join("named.smi");
+    let text = std::fs::read_to_string(&smi).unwrap();
+    let lines: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{l}\tmol{i}\n"))
+        .collect();
+    std::fs::write(&named, lines).unwrap();
+    let json2 = ok(&[
+        "eval",
+        "--samples",
+        named.to_str().unwrap(),
+        "--data",
+        "qm9",
+        "--data-dir",
+        q,
+        "--json",
+    ]);
+    let v2: serde_json::Value = serde_json::from_str(&json2).unwrap();
+    assert_eq!(v2["validity"], v["validity"]);
     // A bad SMILES file gives an error naming it.
     let bad = dir.path().join("empty.smi");
     std::fs::write(&bad, "\n").unwrap();

@@ -29,6 +29,9 @@ pub enum Error {
         "training diverged: loss is {loss} at step {step}; lower the learning rate or raise the batch size"
     )]
     Diverged { step: usize, loss: f64 },
+    /// A result that should be a number is NaN or infinite.
+    #[error("{what} are not finite (NaN or infinite): {hint}")]
+    NonFinite { what: String, hint: String },
     /// What was being done when `source` happened.
     #[error("{context}")]
     Context {

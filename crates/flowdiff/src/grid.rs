@@ -22,6 +22,7 @@ pub struct Grid<'a> {
 
 /// Writes the grid to `path` (PNG), atomically.
 pub fn write(path: &Path, g: &Grid) -> Result<()> {
+    crate::plot::check_png(path)?;
     let per = g.height * g.width;
     let n = g.images.len() / per;
     let rows = n.div_ceil(g.cols.max(1));

@@ -15,6 +15,29 @@ pub struct Array2 {
 }
 
 impl Array2 {
+    /// Checks that the array (read from `source`) holds usable samples: at least `min_rows`
+    /// rows, at least one column, every value finite; the error names the source and the row.
+    pub fn check_samples(&self, min_rows: usize, source: &str) -> Result<()> {
+        let invalid = |reason: String| crate::error::Error::invalid(source, reason);
+        if self.rows < min_rows {
+            return Err(invalid(format!(
+                "needs at least {min_rows} rows, found {}",
+                self.rows
+            )));
+        }
+        if self.cols == 0 {
+            return Err(invalid("its rows have no values (0 columns)".into()));
+        }
+        if let Some(i) = self.values.iter().position(|v| !v.is_finite()) {
+            return Err(invalid(format!(
+                "row {} holds a non-finite value ({})",
+                i / self.cols,
+                self.values[i]
+            )));
+        }
+        Ok(())
+    }
+
     pub fn new(values: Vec<f32>, rows: usize, cols: usize) -> Self {
         assert_eq!(
             values.len(),
@@ -139,6 +162,20 @@ fn read_npy(path: &Path) -> Result<Array2> {
     let npy = npyz::NpyFile::new(&bytes[..])
         .with_context(|| format!("{}: not a valid .npy file", path.display()))?;
     let shape = npy.shape().to_vec();
+    // The header's shape against the bytes the file holds, before anything is allocated.
+    let elements = shape
+        .iter()
+        .try_fold(1u64, |n, d| n.checked_mul(*d))
+        .and_then(|n| usize::try_from(n).ok());
+    let item = npy.dtype().num_bytes().unwrap_or(0);
+    match elements.and_then(|n| n.checked_mul(item)) {
+        Some(need) if need <= bytes.len() => {}
+        _ => bail!(
+            "{}: header claims shape {shape:?} of {item}-byte values, more than the file's {} bytes (truncated or corrupt)",
+            path.display(),
+            bytes.len()
+        ),
+    }
     let (rows, cols) = match shape.as_slice() {
         [r, c] => (*r as usize, *c as usize),
         [r] => (*r as usize, 1),
@@ -156,9 +193,12 @@ fn read_npy(path: &Path) -> Result<Array2> {
     }
     let descr = npy.dtype().descr().trim_matches('\'').to_string();
     let values: Vec<f32> = match descr.as_str() {
-        "<f4" => npy.into_vec::<f32>()?,
+        "<f4" => npy
+            .into_vec::<f32>()
+            .with_context(|| format!("{}: reading the values", path.display()))?,
         "<f8" => npy
-            .into_vec::<f64>()?
+            .into_vec::<f64>()
+            .with_context(|| format!("{}: reading the values", path.display()))?
             .into_iter()
             .map(|v| v as f32)
             .collect(),
@@ -178,7 +218,8 @@ fn read_csv(path: &Path) -> Result<Array2> {
     let mut rows = 0;
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| format!("{}: line {}", path.display(), i + 1))?;
-        let line = line.trim();
+        // A UTF-8 byte-order mark (as spreadsheet programs write) is not part of the first row.
+        let line = line.trim_start_matches('\u{feff}').trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }

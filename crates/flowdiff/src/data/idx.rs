@@ -59,15 +59,23 @@ pub fn read_images(path: &Path) -> Result<IdxImages> {
     }
     let h = header(&bytes, path, 4)?;
     let (count, rows, cols) = (h[1], h[2], h[3]);
-    let need = count * rows * cols;
     let body = &bytes[16..];
-    if body.len() != need {
+    let need = count.checked_mul(rows).and_then(|n| n.checked_mul(cols));
+    if count == 0 || rows == 0 || cols == 0 {
         bail!(
-            "{}: header says {count} images of {rows}x{cols} ({need} bytes) but the file holds {} bytes",
-            path.display(),
-            body.len()
+            "{}: header says {count} images of {rows}x{cols}: an image file needs at least one image of at least one pixel",
+            path.display()
         );
     }
+    let Some(need) = need.filter(|n| *n == body.len()) else {
+        bail!(
+            "{}: header says {count} images of {rows}x{cols} ({} bytes) but the file holds {} bytes",
+            path.display(),
+            need.map_or("more than 2^64".to_string(), |n| n.to_string()),
+            body.len()
+        );
+    };
+    debug_assert_eq!(need, body.len());
     Ok(IdxImages {
         count,
         rows,

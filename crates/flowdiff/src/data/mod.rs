@@ -6,7 +6,7 @@ pub mod idx;
 pub mod images;
 pub mod toy;
 
-use crate::error::{Result, bail};
+use crate::error::Result;
 use crate::io::{Array2, read_array};
 use crate::rng::SeededRng;
 use serde::{Deserialize, Serialize};
@@ -76,13 +76,7 @@ impl DataSpec {
             DataSpec::Toy { name } => PointSource::Toy(*name),
             DataSpec::File { path } => {
                 let array = read_array(path)?;
-                if array.rows < 2 {
-                    bail!(
-                        "{}: needs at least two rows of points, found {}",
-                        path.display(),
-                        array.rows
-                    );
-                }
+                array.check_samples(2, &path.display().to_string())?;
                 PointSource::File(array)
             }
             DataSpec::Mnist { dir } => PointSource::Images(images::ImageSet::mnist(dir, true)?),

@@ -46,7 +46,7 @@ impl ImageScorer {
         let clf = crate::train::checkpoint::load_weights(Classifier::new(&device), classifier)
             .map_err(|e| {
                 err!(
-                    "{e:#}\n(train one with `flowdiff classifier train --data-dir DIR --out {}`)",
+                    "{}: not a classifier of this kind ({e}); train one with `flowdiff classifier train --data-dir DIR --out classifier.safetensors` and pass that file",
                     classifier.display()
                 )
             })?;

@@ -3,6 +3,7 @@
 //! the quality-against-NFE plot, wall times, and sentences written from the measured numbers.
 
 pub mod compare;
+mod conclusions;
 pub mod html;
 pub mod molecules;
 

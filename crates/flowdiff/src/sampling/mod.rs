@@ -9,7 +9,7 @@ pub use spec::{SamplerKind, SamplerSpec};
 use crate::diffusion::denoiser::{SigmaDenoiser, karras_sigmas, logsnr_sigmas};
 use crate::diffusion::karras::{self, Churn};
 use crate::diffusion::{Variance, ddim, ddpm, probability_flow};
-use crate::error::{Result, bail};
+use crate::error::{Error, Result, bail};
 use crate::flow::sample_ode;
 use crate::method::Method;
 use crate::models::Model;
@@ -181,6 +181,15 @@ impl Sampler {
                 }
             }
         };
+        if !crate::device::to_vec(sol.x.clone())
+            .iter()
+            .all(|v| v.is_finite())
+        {
+            return Err(Error::NonFinite {
+                what: format!("the samples of {}", self.label()),
+                hint: "the model's weights or the guidance weight are not finite".into(),
+            });
+        }
         Ok(sol)
     }
 

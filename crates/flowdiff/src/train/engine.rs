@@ -140,14 +140,37 @@ pub fn run<M: Module + ModuleSnapshot>(
     let mut rng = SeededRng::new(s.seed).fork("train");
     let mut losses = Vec::new();
     let mut start = 0;
-    if opts.resume {
-        let Some(run) = run else {
+    let resume_from = match (opts.resume, run) {
+        (false, _) => None,
+        (true, None) => {
             return Err(Error::invalid(
                 "resume",
                 "needs a run directory to resume from",
             ));
-        };
+        }
+        // A run stopped before its first checkpoint has nothing to resume: it starts at step 0.
+        (true, Some(run)) if !run.ckpt("state.json").exists() => {
+            println!(
+                "{} has no checkpoint yet: training starts at step 0",
+                run.0.display()
+            );
+            None
+        }
+        (true, Some(run)) => Some(run),
+    };
+    if let Some(run) = resume_from {
         let state = checkpoint::load_state(&run.ckpt("state.json"))?;
+        if state.step >= s.steps {
+            return Err(Error::invalid(
+                "steps",
+                format!(
+                    "the run in {} is already at step {} of {}; ask for more steps to continue it",
+                    run.0.display(),
+                    state.step,
+                    s.steps
+                ),
+            ));
+        }
         model = checkpoint::load_weights(model, &run.ckpt("model.safetensors"))?;
         ema_model = checkpoint::load_weights(ema_model, &run.ckpt("ema.safetensors"))?;
         optim = checkpoint::load_optimizer(optim, &run.ckpt("optimizer.bpk"))?;

@@ -31,6 +31,10 @@ pub struct ParsedSmiles {
 }
 
 /// A bond symbol as written: an order, or aromatic (`:`).
+/// The longest SMILES string read (bytes). Molecules here are small (QM9's longest SMILES has
+/// about 40 characters); the limit bounds the work and memory one line of input can ask for.
+pub const MAX_LEN: usize = 4096;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Sym {
     Order(BondOrder),
@@ -72,6 +76,16 @@ pub(super) struct Parser<'a> {
 /// and the offending character; so are aromatic atoms and `:` bonds unless
 /// `allow_aromatic`, in which case they are kekulized.
 pub fn parse(s: &str, allow_aromatic: bool) -> Result<ParsedSmiles, SmilesError> {
+    if s.len() > MAX_LEN {
+        return Err(SmilesError::new(
+            s,
+            MAX_LEN,
+            format!(
+                "a SMILES string of {} bytes is longer than the reader's limit of {MAX_LEN}",
+                s.len()
+            ),
+        ));
+    }
     let mut p = Parser {
         s,
         b: s.as_bytes(),

@@ -1,0 +1,285 @@
+//! Bad input and interrupted runs: each case gets a clear error (exit ≠ 0, message naming the
+//! file, field or flag) or the correct result, never a panic or a file of NaN with exit 0.
+
+mod common;
+
+use common::{flowdiff, p};
+use std::path::Path;
+
+/// Runs flowdiff expecting failure; returns stderr, after checking it is an error and no panic.
+fn refused(args: &[&str], expect: &str) -> String {
+    let out = flowdiff(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "flowdiff {args:?} should fail");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "flowdiff {args:?} panicked:\n{err}"
+    );
+    assert!(
+        err.contains(expect),
+        "flowdiff {args:?}: expected {expect:?} in:\n{err}"
+    );
+    err
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = flowdiff(args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "flowdiff {args:?} failed:\n{text}");
+    text
+}
+
+/// A small trained point run (flow or diffusion) in `dir/name`.
+fn point_run(dir: &Path, name: &str, method: &str, steps: &str) -> std::path::PathBuf {
+    let run = dir.join(name);
+    ok(&[
+        "train",
+        "--data",
+        "moons",
+        "--method",
+        method,
+        "--steps",
+        steps,
+        "--width",
+        "16",
+        "--depth",
+        "1",
+        "--out",
+        p(&run),
+        "--quiet",
+    ]);
+    run
+}
+
+fn write_npy(path: &Path, values: &[f32], shape: &[u64]) {
+    flowdiff::io::write_npy(path, values, shape).unwrap();
+}
+
+#[test]
+fn sampler_settings_out_of_range_are_refused_before_sampling() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let flow = point_run(d, "flow", "flow", "20");
+    let diff = point_run(d, "diff", "diffusion", "20");
+    let out = p(&d.join("s.npy")).to_string();
+    let s = |run: &Path, extra: &[&str]| {
+        let mut v = vec!["sample", "--run", p(run), "--n", "10", "--out", &out];
+        v.extend_from_slice(extra);
+        v.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |args: Vec<String>, expect: &str| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        refused(&a, expect);
+    };
+    run(
+        s(&diff, &["--sampler", "ddim", "--eta=-1"]),
+        "eta: must be finite and ≥ 0",
+    );
+    run(s(&flow, &["--nfe", "0"]), "nfe: must be at least 1");
+    run(
+        s(&flow, &["--solver", "rk4", "--nfe", "3"]),
+        "nfe: rk4 takes 4 evaluations",
+    );
+    run(
+        s(&flow, &["--solver", "dopri5", "--rtol", "0", "--atol", "0"]),
+        "tolerances",
+    );
+    run(
+        s(&flow, &["--solver", "dopri5", "--rtol", "nan"]),
+        "tolerances",
+    );
+    run(s(&flow, &["--solver", "dopri5", "--rtol=-1"]), "tolerances");
+    run(
+        s(
+            &flow,
+            &["--solver", "dopri5", "--rtol", "1e-30", "--atol", "1e-30"],
+        ),
+        "tolerances",
+    );
+    run(
+        s(&flow, &["--sampler", "ddpm"]),
+        "discrete-time diffusion sampler",
+    );
+    run(
+        s(&flow, &["--guidance", "nan"]),
+        "--guidance must be a finite number",
+    );
+    // Output paths are checked before any work.
+    let txt = p(&d.join("s.txt")).to_string();
+    refused(
+        &["sample", "--run", p(&flow), "--n", "10", "--out", &txt],
+        "--out",
+    );
+    refused(
+        &[
+            "sample",
+            "--run",
+            p(&flow),
+            "--n",
+            "10",
+            "--out",
+            &out,
+            "--trajectory",
+            p(&d.join("t.jpg")),
+        ],
+        "trajectories are drawn as .png",
+    );
+    assert!(
+        !d.join("s.npy").exists(),
+        "nothing written for refused requests"
+    );
+    refused(
+        &["forward", "--data", "moons", "--out", p(&d.join("f.npy"))],
+        "pictures are written as .png",
+    );
+}
+
+#[test]
+fn resume_applies_steps_and_refuses_other_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = point_run(dir.path(), "run", "flow", "30");
+    let r = p(&run).to_string();
+    refused(
+        &["train", "--out", &r, "--resume", "--steps", "20", "--quiet"],
+        "already at step 30 of 20",
+    );
+    refused(
+        &["train", "--out", &r, "--resume", "--steps", "30", "--quiet"],
+        "already at step 30 of 30",
+    );
+    refused(
+        &[
+            "train", "--out", &r, "--resume", "--lr", "0.1", "--steps", "40",
+        ],
+        "--lr cannot change at --resume",
+    );
+    refused(
+        &[
+            "train", "--out", &r, "--resume", "--data", "circles", "--steps", "40",
+        ],
+        "--data cannot change at --resume",
+    );
+    let text = ok(&["train", "--out", &r, "--resume", "--steps", "40", "--quiet"]);
+    assert!(text.contains("done: 40 steps"), "{text}");
+}
+
+#[test]
+fn a_run_without_checkpoint_resumes_from_step_0_or_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = point_run(dir.path(), "run", "flow", "10");
+    // As a training killed before its first checkpoint leaves it: only config.json.
+    std::fs::remove_dir_all(run.join("checkpoint")).unwrap();
+    std::fs::remove_file(run.join("model.safetensors")).unwrap();
+    let r = p(&run).to_string();
+    let text = ok(&["train", "--out", &r, "--resume", "--quiet"]);
+    assert!(text.contains("no checkpoint yet"), "{text}");
+    assert!(text.contains("done: 10 steps"), "{text}");
+    std::fs::remove_dir_all(run.join("checkpoint")).unwrap();
+    let text = ok(&[
+        "train", "--data", "moons", "--steps", "10", "--width", "16", "--depth", "1", "--out", &r,
+        "--quiet",
+    ]);
+    assert!(text.contains("starting it afresh"), "{text}");
+    // With a checkpoint, a fresh train over it is refused.
+    refused(
+        &[
+            "train", "--data", "moons", "--steps", "10", "--out", &r, "--quiet",
+        ],
+        "already holds a run",
+    );
+}
+
+#[test]
+fn empty_and_non_finite_sample_files_are_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let empty = d.join("empty.npy");
+    write_npy(&empty, &[], &[0, 2]);
+    refused(
+        &["eval", "--samples", p(&empty), "--data", "moons"],
+        "empty.npy",
+    );
+    let run = point_run(d, "flow", "flow", "10");
+    refused(
+        &["nll", "--run", p(&run), "--samples", p(&empty)],
+        "empty.npy",
+    );
+    let zero_cols = d.join("zero.npy");
+    write_npy(&zero_cols, &[], &[100, 0]);
+    refused(
+        &[
+            "train",
+            "--data",
+            p(&zero_cols),
+            "--steps",
+            "5",
+            "--out",
+            p(&d.join("r")),
+        ],
+        "0 columns",
+    );
+    // A header claiming 2^62 rows is refused from its size, before anything is allocated.
+    let huge = d.join("huge.npy");
+    let mut header =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 2), }".to_string();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&[0; 8]);
+    std::fs::write(&huge, &bytes).unwrap();
+    refused(
+        &["eval", "--samples", p(&huge), "--data", "moons"],
+        "huge.npy",
+    );
+    // A UTF-8 byte-order mark does not drop the first row.
+    let bom = d.join("bom.csv");
+    std::fs::write(&bom, "\u{feff}1,2\n3,4\n5,6\n").unwrap();
+    let a = flowdiff::io::read_array(&bom).unwrap();
+    assert_eq!((a.rows, a.values[0]), (3, 1.0));
+}
+
+#[test]
+fn idx_headers_that_overflow_or_hold_no_image_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, count: u32, rows: u32, cols: u32| {
+        let mut b = vec![0, 0, 8, 3];
+        for v in [count, rows, cols] {
+            b.extend_from_slice(&v.to_be_bytes());
+        }
+        b.extend_from_slice(&[0; 16]);
+        let path = dir.path().join(name);
+        std::fs::write(&path, b).unwrap();
+        path
+    };
+    let empty = write("empty-idx3-ubyte", 0, 28, 28);
+    let err = flowdiff::data::idx::read_images(&empty)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("at least one image"), "{err}");
+    let huge = write("huge-idx3-ubyte", u32::MAX, u32::MAX, u32::MAX);
+    let err = flowdiff::data::idx::read_images(&huge)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("huge-idx3-ubyte") && err.contains("file holds 16 bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn overlong_smiles_lines_are_refused_with_the_limit() {
+    let long = "C".repeat(10_000_000);
+    let err = flowdiff::chem::parse_smiles(&long).unwrap_err().to_string();
+    assert!(err.contains("limit of 4096"), "{err}");
+    let nested = format!("C{}{}", "(C".repeat(100_000), ")".repeat(100_000));
+    assert!(flowdiff::chem::parse_smiles(&nested).is_err());
+}

@@ -46,11 +46,13 @@ impl Geometry {
     }
 
     /// Rows of the im2col matrix: `C·kh·kw`.
+    #[inline]
     pub fn rows(&self) -> usize {
         self.c * self.kernel[0] * self.kernel[1]
     }
 
     /// Output pixels per channel: `Ho·Wo`.
+    #[inline]
     pub fn pixels(&self) -> usize {
         self.ho * self.wo
     }

@@ -18,6 +18,7 @@ pub struct Mat<'a> {
 
 impl<'a> Mat<'a> {
     /// Rows of `ld` elements: element `(i, j)` at `s[i·ld + j]`.
+    #[inline]
     pub fn rows(s: &'a [f32], ld: usize) -> Self {
         Self {
             data: s,
@@ -27,6 +28,7 @@ impl<'a> Mat<'a> {
     }
 
     /// The transpose of rows of `ld` elements: element `(i, j)` at `s[j·ld + i]`.
+    #[inline]
     pub fn transposed(s: &'a [f32], ld: usize) -> Self {
         Self {
             data: s,
@@ -35,15 +37,20 @@ impl<'a> Mat<'a> {
         }
     }
 
+    #[inline]
+
     pub fn row_stride(&self) -> usize {
         self.rs
     }
+
+    #[inline]
 
     pub fn col_stride(&self) -> usize {
         self.cs
     }
 
     /// Whether a `[rows, cols]` operand lies inside the slice.
+    #[inline]
     pub fn covers(&self, rows: usize, cols: usize) -> bool {
         if rows == 0 || cols == 0 {
             return true;
@@ -57,17 +64,20 @@ impl<'a> Mat<'a> {
     }
 
     /// Element `(i, j)` (bounds-checked).
+    #[inline]
     pub fn get(&self, i: usize, j: usize) -> f32 {
         self.data[i * self.rs + j * self.cs]
     }
 
     /// Row `i`, `len` elements, of an operand with column stride 1 (bounds-checked).
+    #[inline]
     pub fn row(&self, i: usize, len: usize) -> &'a [f32] {
         assert_eq!(self.cs, 1, "rows are contiguous only with column stride 1");
         &self.data[i * self.rs..i * self.rs + len]
     }
 
     /// Column `j`, `len` elements, of an operand with row stride 1 (bounds-checked).
+    #[inline]
     pub fn col(&self, j: usize, len: usize) -> &'a [f32] {
         assert_eq!(self.rs, 1, "columns are contiguous only with row stride 1");
         &self.data[j * self.cs..j * self.cs + len]
@@ -88,6 +98,7 @@ fn check(dst_len: usize, [m, n, k]: [usize; 3], lhs: &Mat, rhs: &Mat) {
 
 /// `dst[m, n] (+)= lhs[m, k] · rhs[k, n]` (accumulating when `accumulate`); `dst` is
 /// row-major with row stride `n`. `parallel`: split the GEMM over rayon's threads (else one).
+#[inline]
 pub fn gemm(
     dst: &mut [f32],
     [m, n, k]: [usize; 3],
@@ -105,6 +116,7 @@ pub fn gemm(
 /// `lhs[m, k] · rhs[k, n]` as a new row-major `[m, n]`, written straight into fresh memory
 /// (no zero fill first: the GEMMs below write every element without reading `dst` when they
 /// do not accumulate).
+#[inline]
 pub fn product([m, n, k]: [usize; 3], lhs: Mat, rhs: Mat, parallel: bool) -> Vec<f32> {
     check(usize::MAX, [m, n, k], &lhs, &rhs);
     let mut out = Vec::with_capacity(m * n);

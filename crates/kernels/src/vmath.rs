@@ -152,6 +152,7 @@ fn layer_norm_backward_rows_portable(
 }
 
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
@@ -161,6 +162,7 @@ pub fn has_avx2() -> bool {
 macro_rules! dispatch {
     ($(#[$doc:meta])* $name:ident = $portable:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?) => {
         $(#[$doc])*
+        #[inline]
         pub fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             if $crate::vmath::has_avx2() {
@@ -187,6 +189,7 @@ dispatch!(
 );
 /// In place `x ← x·σ(x)`, keeping `s = σ(x)` for [`silu_backward_kept`]: the AVX-512 kernel
 /// where the CPU has it ([`super::vmath_avx512`]), else the AVX2 or portable build.
+#[inline]
 pub fn silu_keep(x: &mut [f32], s: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if super::vmath_avx512::available() {
@@ -198,12 +201,14 @@ pub fn silu_keep(x: &mut [f32], s: &mut [f32]) {
 }
 
 /// In place `x ← z·σ(z)`, `z = x + bias` (the bias added to every row of `bias.len()`).
+#[inline]
 pub fn silu_bias(x: &mut [f32], bias: &[f32]) {
     silu_bias_kept(x, bias, false);
 }
 
 /// [`silu_keep`] of `x + bias` (the bias added to every row of `bias.len()`), returning `σ`
 /// in a fresh buffer (written without a zero fill first where AVX-512 runs it).
+#[inline]
 pub fn silu_kept(x: &mut [f32], bias: &[f32]) -> Vec<f32> {
     silu_bias_kept(x, bias, true)
 }

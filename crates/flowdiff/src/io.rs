@@ -179,7 +179,20 @@ fn read_npy(path: &Path) -> Result<Array2> {
     let (rows, cols) = match shape.as_slice() {
         [r, c] => (*r as usize, *c as usize),
         [r] => (*r as usize, 1),
-        [r, rest @ ..] if !rest.is_empty() => (*r as usize, rest.iter().product::<u64>() as usize),
+        [r, rest @ ..] if !rest.is_empty() => {
+            // Checked: with no rows (r = 0) the other dimensions are not bounded by the size.
+            let cols = rest
+                .iter()
+                .try_fold(1u64, |n, d| n.checked_mul(*d))
+                .and_then(|n| usize::try_from(n).ok());
+            let Some(cols) = cols else {
+                bail!(
+                    "{}: header shape {shape:?} has more values per row than fit in memory",
+                    path.display()
+                );
+            };
+            (*r as usize, cols)
+        }
         _ => bail!(
             "{}: expected a 2-D array [n, d], found shape {shape:?}",
             path.display()

@@ -93,7 +93,9 @@ impl<R: BufRead> XyzReader<R> {
         let comment = self.next_line()?.ok_or_else(|| short(0))?;
         let (index, smiles) =
             parse_comment(&comment).map_err(|e| err!("{}: {e}", here(self.line)))?;
-        let mut atoms = Vec::with_capacity(count);
+        // The count is the file's claim: reserve for it only up to a size any real frame fits
+        // (a corrupt count would otherwise ask for terabytes before the short frame is seen).
+        let mut atoms = Vec::with_capacity(count.min(1024));
         for k in 0..count {
             let line = self.next_line()?.ok_or_else(|| short(k))?;
             let atom = parse_atom(&line).map_err(|e| err!("{}: {e}", here(self.line)))?;

@@ -7,6 +7,10 @@ use crate::method::Method;
 use crate::models::{MlpConfig, NetworkConfig, UNetConfig};
 use serde::{Deserialize, Serialize};
 
+/// The most diffusion timesteps a config may ask for (DDPM uses 1000; the schedule holds a
+/// few `f64` per step).
+pub const MAX_TIMESTEPS: usize = 1_000_000;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub data: DataSpec,
@@ -90,6 +94,21 @@ impl TrainConfig {
                 "label_dropout",
                 format!("must be in [0, 1], got {}", self.label_dropout),
             ));
+        }
+        match &self.method {
+            Method::Diffusion { timesteps, .. } if !(2..=MAX_TIMESTEPS).contains(timesteps) => {
+                return Err(Error::invalid(
+                    "timesteps",
+                    format!("must be in [2, {MAX_TIMESTEPS}], got {timesteps}"),
+                ));
+            }
+            Method::Hybrid { noise_weight, .. } if !(0.0..=1.0).contains(noise_weight) => {
+                return Err(Error::invalid(
+                    "noise_weight",
+                    format!("must be in [0, 1], got {noise_weight}"),
+                ));
+            }
+            _ => {}
         }
         if let NetworkConfig::Mlp(m) = &self.model {
             if m.dim == 0 || m.width == 0 || m.depth == 0 {

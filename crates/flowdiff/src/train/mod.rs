@@ -90,13 +90,23 @@ impl RunDir {
     pub fn load_config(&self) -> Result<TrainConfig> {
         let path = self.config();
         let text = std::fs::read_to_string(&path).with_context(|| {
-            format!(
-                "{} is not a run directory (no config.json)",
-                self.0.display()
-            )
+            if path.exists() {
+                // There, but unreadable (permissions, not UTF-8 text): name the file.
+                format!("reading {}", path.display())
+            } else {
+                format!(
+                    "{} is not a run directory (no config.json)",
+                    self.0.display()
+                )
+            }
         })?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{}: invalid run config", path.display()))
+        let cfg: TrainConfig = serde_json::from_str(&text)
+            .with_context(|| format!("{}: invalid run config", path.display()))?;
+        // The file may have been edited: a config that parses but asks for what no run can
+        // do (0 timesteps, say) is refused here, naming the file, not deep in a sampler.
+        cfg.validate()
+            .with_context(|| format!("{}: invalid run config", path.display()))?;
+        Ok(cfg)
     }
 
     /// The trained model (EMA weights) on `device`, ready for sampling.

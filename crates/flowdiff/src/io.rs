@@ -159,6 +159,12 @@ fn extension(path: &Path) -> String {
 
 fn read_npy(path: &Path) -> Result<Array2> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if let Some(shape) = overflowing_npy_shape(&bytes) {
+        bail!(
+            "{}: header shape {shape} is corrupt (its dimensions multiply beyond 2^64)",
+            path.display()
+        );
+    }
     let npy = npyz::NpyFile::new(&bytes[..])
         .with_context(|| format!("{}: not a valid .npy file", path.display()))?;
     let shape = npy.shape().to_vec();
@@ -272,6 +278,46 @@ fn read_csv(path: &Path) -> Result<Array2> {
         bail!("{}: no numeric rows", path.display())
     };
     Ok(Array2::new(values, rows, cols))
+}
+
+/// The `shape` of an `.npy` header (as written) when the product of its non-zero dimensions
+/// overflows `u64`. npyz multiplies the dimensions, and their partial products, unchecked: a
+/// panic in debug builds, a wrapped size in release ones. A header written any other way
+/// than numpy's (integers in decimal) is left to npyz.
+fn overflowing_npy_shape(bytes: &[u8]) -> Option<String> {
+    // Version 1 headers end within 64 KiB; later ones may be longer, but no real one is.
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 16)]);
+    for key in ["'shape'", "\"shape\""] {
+        for (at, _) in text.match_indices(key) {
+            let rest = text[at + key.len()..].trim_start();
+            let Some(rest) = rest.strip_prefix(':').map(str::trim_start) else {
+                continue;
+            };
+            let Some(close) = (match rest.chars().next() {
+                Some('(') => rest.find(')'),
+                Some('[') => rest.find(']'),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let dims = rest[1..close]
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty());
+            let mut product = Some(1u64);
+            for d in dims {
+                match d.parse::<u64>() {
+                    Ok(0) => {}
+                    Ok(d) => product = product.and_then(|p| p.checked_mul(d)),
+                    Err(_) => break,
+                }
+            }
+            if product.is_none() {
+                return Some(rest[..=close].to_string());
+            }
+        }
+    }
+    None
 }
 
 fn check_finite(path: &Path, values: &[f32], cols: usize) -> Result<()> {

@@ -1305,17 +1305,24 @@ fn kekulizing_many_rings_before_a_bad_one_ends_quickly() {
     .unwrap();
 }
 
-/// Found by reading `read_npy` while checking `npy_any_header_never_panics` with overflow
-/// checks on: a stack of no rows, shape `(0, 2^32, 2^32)`, passes the size check (0 values)
-/// and the product of the other dimensions overflowed (a panic in debug builds, a wrong
-/// 0-column array in release ones). It is refused now.
+/// Found by `npy_mutated_files_never_panic` and `npy_any_header_never_panics` in a debug
+/// build (overflow checks on): a header dimension patched to 2^63 (`(3, 9223372036854775808)`)
+/// or an empty stack `(0, 2^32, 2^32)` overflowed the unchecked products of the dimensions in
+/// npyz (a panic; in release builds a wrapped, wrong size) and then in `read_npy`'s own column
+/// count. Such headers are refused before npyz reads them.
 #[test]
-fn npy_empty_stack_with_overflowing_rows_is_refused() {
+fn npy_headers_whose_dimensions_overflow_are_refused() {
     let dir = tempdir();
     let path = dir.path().join("empty.npy");
     std::fs::write(&path, array::npy("<f4", false, &[0, 1 << 32, 1 << 32], &[])).unwrap();
     let e = chain(&flowdiff::io::read_array(&path).unwrap_err());
     assert!(e.contains("empty.npy") && e.contains("shape"), "{e}");
+    let f4: Vec<u8> = (0..6).flat_map(|k| (k as f32).to_le_bytes()).collect();
+    for shape in [[3, 1 << 63], [1 << 32, 1 << 32]] {
+        std::fs::write(&path, array::npy("<f4", false, &shape, &f4)).unwrap();
+        let e = chain(&flowdiff::io::read_array(&path).unwrap_err());
+        assert!(e.contains("empty.npy") && e.contains("shape"), "{e}");
+    }
     // An empty stack whose rows fit is still an (empty) array.
     std::fs::write(&path, array::npy("<f4", false, &[0, 2, 3], &[])).unwrap();
     let a = flowdiff::io::read_array(&path).unwrap();

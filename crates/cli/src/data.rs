@@ -58,6 +58,15 @@ pub fn run(a: Args) -> Result<()> {
     let toy =
         str::parse::<Toy>(&a.name).map_err(|e| anyhow::anyhow!("--name: {e}, mnist, or qm9"))?;
     let out = a.out.context("--out is required")?;
+    if a.n == 0 {
+        bail!("--n must be positive");
+    }
+    // The points, and their text or binary image before it is written.
+    flowdiff::memory::check(
+        "--n",
+        &format!("{} points", a.n),
+        flowdiff::memory::floats(4.0 * a.n as f64),
+    )?;
     println!("seed {}", a.seed);
     let pts = toy.sample(a.n, &mut SeededRng::new(a.seed));
     write_array(&out, &Array2::new(pts, a.n, 2))?;

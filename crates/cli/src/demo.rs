@@ -60,7 +60,7 @@ struct Summary {
 
 /// The standard samplers of each method (issue figures: DDPM ancestral and DDIM-50 for
 /// diffusion, plus DPM-Solver++ at 20 NFE; Dormand–Prince and midpoint at 20 NFE for flow).
-fn samplers(method: &Method) -> Vec<Sampler> {
+fn samplers(method: &Method) -> Result<Vec<Sampler>> {
     let specs = match method {
         Method::Diffusion { .. } => vec![
             SamplerSpec::new(SamplerKind::Ddpm),
@@ -73,11 +73,10 @@ fn samplers(method: &Method) -> Vec<Sampler> {
         ],
         Method::Hybrid { .. } => vec![SamplerSpec::ode(SolverKind::Midpoint).with_nfe(20)],
     };
-    specs
+    Ok(specs
         .iter()
         .map(|s| s.build(method))
-        .collect::<Result<_, _>>()
-        .expect("the demo's samplers suit their methods")
+        .collect::<Result<_, _>>()?)
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -156,7 +155,7 @@ pub fn run(a: Args) -> Result<()> {
                 plot::smooth(&pts, 50),
             ));
             let (_, model) = RunDir(dir.clone()).load_model(&device)?;
-            for (k, sampler) in samplers(&method).into_iter().enumerate() {
+            for (k, sampler) in samplers(&method)?.into_iter().enumerate() {
                 let t = std::time::Instant::now();
                 let sol = sampler.run(
                     &method,

@@ -18,6 +18,7 @@ pub struct TrainRequest {
     pub prior: Option<String>,
     pub timesteps: usize,
     pub steps: Option<usize>,
+    pub checkpoint_every: Option<usize>,
     pub minutes: Option<f64>,
     pub seed: Option<u64>,
     pub batch_size: Option<usize>,
@@ -74,7 +75,7 @@ pub fn train(r: TrainRequest) -> Result<()> {
         (cfg, data)
     } else {
         if config_file.exists() || run.config().exists() {
-            if run.ckpt("state.json").exists() {
+            if run.has_checkpoint()? {
                 bail!(
                     "{} already holds a run; use --resume to continue it or choose another --out",
                     r.out.display()
@@ -89,6 +90,9 @@ pub fn train(r: TrainRequest) -> Result<()> {
         let data = load_train(&dir)?;
         (new_config(&r, &data.graphs, &dir)?, data)
     };
+    if let Some(k) = r.checkpoint_every {
+        cfg.optim.checkpoint_every = k;
+    }
     if let Some(steps) = super::train::minutes_budget(r.minutes, r.resume, r.steps, |m| {
         gtrain::steps_for_minutes(&cfg, &data.graphs, m, &r.device)
     })? {
@@ -153,6 +157,9 @@ pub fn sample(
         bail!("--n must be positive");
     }
     let (cfg, net) = gtrain::load_model(run, device)?;
+    // The sampled graphs are kept until written: node and edge classes of each.
+    let per_graph = (cfg.model.max_nodes * (cfg.model.max_nodes + 1)) as f64 * 8.0;
+    flowdiff::memory::check("--n", &format!("{n} molecules"), n as f64 * per_graph)?;
     let steps = steps.unwrap_or(cfg.sample_steps);
     let remasks = cfg.method == DiscreteMethod::Flow && cfg.node_prior.kind == PriorKind::Mask;
     let noise = noise.unwrap_or(if remasks { DEFAULT_NOISE } else { 0.0 });

@@ -100,6 +100,13 @@ pub fn run(a: Args) -> Result<()> {
     if a.n == 0 {
         bail!("--n must be positive");
     }
+    // The samples and their update, and the network's forward pass over all of them.
+    flowdiff::memory::check(
+        "--n",
+        &format!("sampling {} at once", a.n),
+        cfg.model.min_inference_bytes(a.n)
+            + flowdiff::memory::floats(2.0 * a.n as f64 * cfg.model.dim() as f64),
+    )?;
     let classes = cfg.model.num_classes();
     if !a.guidance.is_finite() {
         bail!("--guidance must be a finite number, got {}", a.guidance);
@@ -216,12 +223,7 @@ fn write_images(
 ) -> Result<()> {
     let px = to_unit(x);
     let n = a.n;
-    let ext = a
-        .out
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
+    match extension(&a.out).as_str() {
         "npy" => write_npy(&a.out, &px, &[n as u64, h as u64, w as u64])?,
         "png" => {
             let cols = if a.per_class {

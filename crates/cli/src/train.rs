@@ -64,6 +64,10 @@ pub struct Args {
     /// Flow: noise–data coupling (independent, ot).
     #[arg(long, default_value = "independent")]
     coupling: String,
+    /// Write a checkpoint (and the sampling weights) every this many steps; a run can be
+    /// resumed from its last checkpoint. May change at --resume.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_every: Option<u64>,
     /// Run directory to write.
     #[arg(long)]
     out: PathBuf,
@@ -143,6 +147,7 @@ pub fn run(a: Args) -> Result<()> {
             prior: a.prior,
             timesteps: a.timesteps.unwrap_or(500),
             steps: a.steps,
+            checkpoint_every: a.checkpoint_every.map(|k| k as usize),
             minutes: a.minutes,
             seed: a.seed,
             batch_size: a.batch_size,
@@ -164,7 +169,7 @@ pub fn run(a: Args) -> Result<()> {
         cfg
     } else {
         if run.config().exists() {
-            if run.ckpt("state.json").exists() {
+            if run.has_checkpoint()? {
                 bail!(
                     "{} already holds a run; use --resume to continue it or choose another --out",
                     a.out.display()
@@ -215,6 +220,9 @@ pub fn run(a: Args) -> Result<()> {
         }
         cfg
     };
+    if let Some(k) = a.checkpoint_every {
+        cfg.optim.checkpoint_every = k as usize;
+    }
     let device = a.dev.get()?;
     let source = cfg.data.open()?;
     if let Some(steps) = minutes_budget(a.minutes, a.resume, a.steps, |m| {
@@ -261,7 +269,7 @@ pub fn run(a: Args) -> Result<()> {
 }
 
 /// At `--resume` the run keeps the settings it started with (its config.json); only `--steps`
-/// may change. Any other setting given is refused, naming it, rather than ignored.
+/// and `--checkpoint-every` may change. Any other setting given is refused, naming it, rather than ignored.
 fn refuse_changes_at_resume(a: &Args) -> Result<()> {
     let given = [
         ("--data", a.data.is_some()),
@@ -279,7 +287,7 @@ fn refuse_changes_at_resume(a: &Args) -> Result<()> {
     let changed: Vec<&str> = given.iter().filter(|g| g.1).map(|g| g.0).collect();
     if !changed.is_empty() {
         bail!(
-            "{} cannot change at --resume: the run keeps the settings it started with ({}); only --steps can be raised",
+            "{} cannot change at --resume: the run keeps the settings it started with ({}); only --steps and --checkpoint-every can change",
             changed.join(", "),
             a.out.join("config.json").display()
         );

@@ -283,3 +283,43 @@ fn overlong_smiles_lines_are_refused_with_the_limit() {
     let nested = format!("C{}{}", "(C".repeat(100_000), ")".repeat(100_000));
     assert!(flowdiff::chem::parse_smiles(&nested).is_err());
 }
+
+/// Work whose memory cannot fit is refused up front with the estimate, naming the flag, instead
+/// of aborting on an allocation half-way.
+#[test]
+fn work_that_cannot_fit_in_memory_is_refused_before_it_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = point_run(tmp.path(), "run", "flow", "5");
+    let huge = "1000000000000";
+    let out = tmp.path().join("x.npy");
+    let e = refused(
+        &["sample", "--run", p(&run), "--n", huge, "--out", p(&out)],
+        "needs at least",
+    );
+    assert!(e.contains("--n") && !out.exists(), "{e}");
+    let e = refused(
+        &["data", "--name", "moons", "--n", huge, "--out", p(&out)],
+        "needs at least",
+    );
+    assert!(e.contains("--n") && !out.exists(), "{e}");
+    for (flag, what) in [("--width", "width"), ("--batch-size", "batch")] {
+        let dir = tmp.path().join(what);
+        let e = refused(
+            &[
+                "train",
+                "--data",
+                "moons",
+                "--steps",
+                "5",
+                flag,
+                huge,
+                "--quiet",
+                "--out",
+                p(&dir),
+            ],
+            "needs at least",
+        );
+        assert!(e.contains("available"), "{flag}: {e}");
+        assert!(!dir.join("model.safetensors").exists(), "{flag}");
+    }
+}

@@ -187,3 +187,50 @@ fn cli_trains_samples_and_evaluates_molecules() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty.smi"));
 }
+
+/// An error and its sources, as the CLI prints them.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text += &format!(": {s}");
+        source = s.source();
+    }
+    text
+}
+
+/// An edited graph.json is refused before any work, naming the file and the field.
+#[test]
+fn an_edited_graph_json_is_refused_naming_the_field() {
+    let (nodes, edges) = ([0.5, 0.5], [0.7, 0.3]);
+    let cfg = config(
+        DiscreteMethod::Flow,
+        PriorKind::Mask,
+        &nodes,
+        &edges,
+        vec![0.0, 1.0],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = flowdiff::train::graph::config_path(dir.path());
+    let text = serde_json::to_string_pretty(&cfg).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    flowdiff::train::graph::load_config(dir.path()).expect("the unedited config loads");
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for (field, bad) in [("heads", 0), ("layers", 0), ("max_nodes", 0)] {
+        let mut edited = value.clone();
+        edited["model"][field] = bad.into();
+        std::fs::write(&path, edited.to_string()).unwrap();
+        let err = chain(&flowdiff::train::graph::load_config(dir.path()).unwrap_err());
+        assert!(
+            err.contains("graph.json") && err.contains(&format!("model.{field}")),
+            "{field}: {err}"
+        );
+    }
+    value["batch_size"] = 0.into();
+    std::fs::write(&path, value.to_string()).unwrap();
+    let err = chain(&flowdiff::train::graph::load_config(dir.path()).unwrap_err());
+    assert!(
+        err.contains("graph.json") && err.contains("batch_size"),
+        "{err}"
+    );
+}

@@ -79,13 +79,11 @@ pub fn write(path: &Path, g: &Grid) -> Result<()> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp.png",
-        path.file_name().context("grid path")?.to_string_lossy(),
-        std::process::id()
-    ));
-    img.save(&tmp)
-        .with_context(|| format!("writing {}", path.display()))?;
+    let tmp = crate::io::temp_beside(path, ".png")?;
+    if let Err(e) = img.save(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 

@@ -4,7 +4,7 @@
 use crate::error::{Context, Result, bail};
 use npyz::WriterBuilder;
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A row-major `[rows, cols]` array of `f32`.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,8 +15,9 @@ pub struct Array2 {
 }
 
 impl Array2 {
-    /// Checks that the array (read from `source`) holds usable samples: at least `min_rows`
-    /// rows, at least one column, every value finite; the error names the source and the row.
+    /// Checks that the array (read from `source`) has the shape of usable samples: at least
+    /// `min_rows` rows and at least one column; the error names the source. Finiteness is not
+    /// rescanned here: [`read_array`] refuses a non-finite value with its row and column.
     pub fn check_samples(&self, min_rows: usize, source: &str) -> Result<()> {
         let invalid = |reason: String| crate::error::Error::invalid(source, reason);
         if self.rows < min_rows {
@@ -27,13 +28,6 @@ impl Array2 {
         }
         if self.cols == 0 {
             return Err(invalid("its rows have no values (0 columns)".into()));
-        }
-        if let Some(i) = self.values.iter().position(|v| !v.is_finite()) {
-            return Err(invalid(format!(
-                "row {} holds a non-finite value ({})",
-                i / self.cols,
-                self.values[i]
-            )));
         }
         Ok(())
     }
@@ -69,14 +63,7 @@ pub fn write_atomic_with(
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating directory {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .with_context(|| format!("{} is not a file path", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let tmp = temp_beside(path, "")?;
     let result = (|| -> Result<()> {
         let file = std::fs::File::create(&tmp)?;
         let mut w = std::io::BufWriter::new(file);
@@ -90,6 +77,49 @@ pub fn write_atomic_with(
         let _ = std::fs::remove_file(&tmp);
     }
     result.with_context(|| format!("writing {}", path.display()))
+}
+
+/// A hidden temporary path beside `path` for a file renamed into place once complete:
+/// `.NAME.PID.partial` + `suffix` (a suffix such as `.png` lets encoders that go by the
+/// extension write it). Temporary files of the same target left by a process that no longer
+/// runs (killed mid-write) are removed first, so none outlives the next write.
+pub fn temp_beside(path: &Path, suffix: &str) -> Result<PathBuf> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file path", path.display()))?
+        .to_string_lossy()
+        .to_string();
+    remove_stale_temps(dir, &name);
+    Ok(dir.join(format!(".{name}.{}.partial{suffix}", std::process::id())))
+}
+
+/// Removes `.NAME.PID.partial*` files in `dir` whose process is gone. Where the platform
+/// cannot tell (no `/proc`), nothing is removed.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().to_string();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split_once(".partial"))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Writes a serializable value as pretty JSON, atomically.

@@ -74,6 +74,7 @@ pub mod hybrid;
 pub mod image_score;
 pub mod io;
 pub mod likelihood;
+pub mod memory;
 pub mod method;
 pub mod metrics;
 pub mod models;

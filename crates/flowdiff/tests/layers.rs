@@ -11,7 +11,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundation",
         &[
-            "error", "names", "rng", "device", "io", "plot", "schedule", "path", "convert",
+            "error", "names", "rng", "device", "io", "memory", "plot", "schedule", "path",
+            "convert",
         ],
     ),
     ("data", &["data", "chem", "grid"]),

@@ -31,6 +31,58 @@ impl NetworkConfig {
         }
     }
 
+    /// A lower bound on the parameter count: the weight matrices and convolution kernels
+    /// (biases, norms and attention left out).
+    pub fn min_parameters(&self) -> f64 {
+        match self {
+            NetworkConfig::Mlp(c) => {
+                let w = c.width as f64;
+                (c.dim + c.time_dim) as f64 * w
+                    + c.depth.saturating_sub(1) as f64 * w * w
+                    + w * c.outputs as f64
+            }
+            NetworkConfig::UNet(c) => {
+                // Two 3×3 convolutions per residual block, on the way down and up.
+                let per_level: f64 = c
+                    .mults
+                    .iter()
+                    .map(|m| {
+                        let ch = (m * c.base) as f64;
+                        2.0 * c.res_blocks as f64 * 2.0 * 9.0 * ch * ch
+                    })
+                    .sum();
+                per_level + 9.0 * (c.channels * c.base) as f64
+            }
+        }
+    }
+
+    /// A lower bound on the bytes one forward pass over `n` inputs holds at once: the weights
+    /// and two feature maps of the widest (first) layer.
+    pub fn min_inference_bytes(&self, n: usize) -> f64 {
+        crate::memory::floats(self.min_parameters() + 2.0 * n as f64 * self.first_features())
+    }
+
+    /// A lower bound on the bytes a training step on a batch of `batch` holds: weights,
+    /// gradients and AdamW's two moments, and the first layer's activations kept for the
+    /// backward pass, once per block of the network.
+    pub fn min_training_bytes(&self, batch: usize) -> f64 {
+        let blocks = match self {
+            NetworkConfig::Mlp(c) => c.depth as f64,
+            NetworkConfig::UNet(c) => 2.0 * c.res_blocks as f64,
+        };
+        crate::memory::floats(
+            4.0 * self.min_parameters() + blocks * batch as f64 * self.first_features(),
+        )
+    }
+
+    /// Values per input in the first hidden layer's output.
+    fn first_features(&self) -> f64 {
+        match self {
+            NetworkConfig::Mlp(c) => c.width as f64,
+            NetworkConfig::UNet(c) => (c.base * c.height * c.width) as f64,
+        }
+    }
+
     /// Number of classes the network is conditioned on.
     pub fn num_classes(&self) -> Option<usize> {
         match self {

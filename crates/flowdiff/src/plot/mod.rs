@@ -101,12 +101,7 @@ fn render(path: &Path, size: (u32, u32), draw: impl FnOnce(&Area) -> Result<()>)
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .context("plot path has no file name")?
-        .to_string_lossy()
-        .to_string();
-    let tmp = dir.join(format!(".{name}.{}.tmp.png", std::process::id()));
+    let tmp = crate::io::temp_beside(path, ".png")?;
     let drawn = (|| {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err!("{e:?}"))?;

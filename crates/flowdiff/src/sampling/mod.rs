@@ -181,10 +181,8 @@ impl Sampler {
                 }
             }
         };
-        if !crate::device::to_vec(sol.x.clone())
-            .iter()
-            .all(|v| v.is_finite())
-        {
+        // Reduced on the device: one boolean comes back, not the samples.
+        if !sol.x.clone().is_finite().all().into_scalar::<bool>() {
             return Err(Error::NonFinite {
                 what: format!("the samples of {}", self.label()),
                 hint: "the model's weights or the guidance weight are not finite".into(),

@@ -1,7 +1,8 @@
 //! Checkpoints: weights as safetensors (readable by PyTorch's `safetensors.torch.load_file`),
 //! optimizer state as a burnpack file, and the step and random-stream position as JSON.
-//! Every file is written to a temporary name and renamed, so a crash never leaves a torn
-//! checkpoint.
+//! A checkpoint is written whole into `checkpoint.partial/` and then swapped in for
+//! `checkpoint/` ([`commit`]); [`recover`] finishes or undoes a swap that a crash (SIGKILL,
+//! power loss) interrupted, so `checkpoint/` always holds the files of one step.
 
 use crate::error::{Context, Result, bail, err};
 use crate::io::{write_atomic, write_json};
@@ -54,13 +55,96 @@ pub fn load_weights<M: Module + ModuleSnapshot>(mut module: M, path: &Path) -> R
     Ok(module)
 }
 
+/// The directory a checkpoint is written into before [`commit`] swaps it in.
+pub fn staging_dir(run: &Path) -> std::path::PathBuf {
+    run.join("checkpoint.partial")
+}
+
+fn current_dir(run: &Path) -> std::path::PathBuf {
+    run.join("checkpoint")
+}
+
+fn old_dir(run: &Path) -> std::path::PathBuf {
+    run.join("checkpoint.old")
+}
+
+/// A checkpoint directory is complete once its `state.json`, written last, is there.
+fn complete(dir: &Path) -> bool {
+    dir.join("state.json").is_file()
+}
+
+/// Empties the staging directory for a new checkpoint and returns it.
+pub fn begin(run: &Path) -> Result<std::path::PathBuf> {
+    let staging = staging_dir(run);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("removing {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging).with_context(|| format!("creating {}", staging.display()))?;
+    Ok(staging)
+}
+
+/// Swaps the complete staging directory in for `checkpoint/`: the current one is renamed to
+/// `checkpoint.old`, the staging one to `checkpoint`, and the old one removed. Each rename is
+/// atomic; a crash between them is repaired by [`recover`].
+pub fn commit(run: &Path) -> Result<()> {
+    let (staging, current, old) = (staging_dir(run), current_dir(run), old_dir(run));
+    let rename = |from: &Path, to: &Path| {
+        std::fs::rename(from, to)
+            .with_context(|| format!("renaming {} to {}", from.display(), to.display()))
+    };
+    if old.exists() {
+        std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+    }
+    if current.exists() {
+        rename(&current, &old)?;
+    }
+    rename(&staging, &current)?;
+    if old.exists() {
+        std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+    }
+    Ok(())
+}
+
+/// Repairs the checkpoint directories of a run that stopped mid-checkpoint: a complete
+/// `checkpoint/` wins; otherwise a complete staging directory (written whole, killed before
+/// its swap) or else the previous checkpoint (`checkpoint.old`) becomes `checkpoint/`.
+/// Leftover partial directories are removed. Returns whether `checkpoint/` is complete.
+pub fn recover(run: &Path) -> Result<bool> {
+    let (staging, current, old) = (staging_dir(run), current_dir(run), old_dir(run));
+    if !complete(&current) {
+        for candidate in [&staging, &old] {
+            if complete(candidate) {
+                if current.exists() {
+                    std::fs::remove_dir_all(&current)
+                        .with_context(|| format!("removing {}", current.display()))?;
+                }
+                std::fs::rename(candidate, &current).with_context(|| {
+                    format!(
+                        "restoring {} from {}",
+                        current.display(),
+                        candidate.display()
+                    )
+                })?;
+                break;
+            }
+        }
+    }
+    for leftover in [&staging, &old] {
+        if leftover.exists() {
+            std::fs::remove_dir_all(leftover)
+                .with_context(|| format!("removing {}", leftover.display()))?;
+        }
+    }
+    Ok(complete(&current))
+}
+
 /// Saves the optimizer state atomically.
 pub fn save_optimizer(optim: &ModuleOptimizer, path: &Path) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    optim
-        .save(&tmp)
-        .map_err(|e| err!("saving optimizer state to {}: {e}", path.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    let bytes = optim
+        .into_bytes()
+        .map_err(|e| err!("serialising optimizer state for {}: {e}", path.display()))?;
+    write_atomic(path, &bytes)
 }
 
 pub fn load_optimizer(optim: ModuleOptimizer, path: &Path) -> Result<ModuleOptimizer> {

@@ -149,7 +149,7 @@ pub fn run<M: Module + ModuleSnapshot>(
             ));
         }
         // A run stopped before its first checkpoint has nothing to resume: it starts at step 0.
-        (true, Some(run)) if !run.ckpt("state.json").exists() => {
+        (true, Some(run)) if !run.has_checkpoint()? => {
             println!(
                 "{} has no checkpoint yet: training starts at step 0",
                 run.0.display()
@@ -175,7 +175,12 @@ pub fn run<M: Module + ModuleSnapshot>(
         ema_model = checkpoint::load_weights(ema_model, &run.ckpt("ema.safetensors"))?;
         optim = checkpoint::load_optimizer(optim, &run.ckpt("optimizer.bpk"))?;
         rng = SeededRng::from_state(state.rng);
-        losses = checkpoint::load_loss_log(&run.loss_log())?;
+        // The checkpoint's own copy of the log matches its step; runs written before the
+        // checkpoint held one keep theirs beside the weights.
+        let log = Some(run.ckpt("loss.csv"))
+            .filter(|p| p.exists())
+            .unwrap_or_else(|| run.loss_log());
+        losses = checkpoint::load_loss_log(&log)?;
         losses.retain(|r| r.0 < state.step);
         start = state.step;
     } else if let Some(run) = run {

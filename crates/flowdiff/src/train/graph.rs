@@ -112,6 +112,121 @@ impl GraphTrainConfig {
     }
 }
 
+impl GraphTrainConfig {
+    /// Checks every field against its range, naming the field; run at load and before
+    /// training, so an edited `graph.json` is refused before any work.
+    pub fn validate(&self) -> Result<()> {
+        use crate::error::Error;
+        let bad = |field: &str, reason: String| Err(Error::invalid(field, reason));
+        self.optim.validate()?;
+        let m = &self.model;
+        if self.batch_size == 0 {
+            return bad("batch_size", "must be at least 1".into());
+        }
+        if let DiscreteMethod::Diffusion { timesteps } = self.method {
+            if !(2..=super::config::MAX_TIMESTEPS).contains(&timesteps) {
+                return bad(
+                    "method.timesteps",
+                    format!(
+                        "must be in [2, {}], got {timesteps}",
+                        super::config::MAX_TIMESTEPS
+                    ),
+                );
+            }
+        }
+        let sizes = [
+            ("model.node_in", m.node_in),
+            ("model.edge_in", m.edge_in),
+            ("model.node_out", m.node_out),
+            ("model.edge_out", m.edge_out),
+            ("model.max_nodes", m.max_nodes),
+            ("model.node_width", m.node_width),
+            ("model.edge_width", m.edge_width),
+            ("model.layers", m.layers),
+            ("model.heads", m.heads),
+            ("model.time_dim", m.time_dim),
+            ("sample_steps", self.sample_steps),
+        ];
+        if let Some((field, _)) = sizes.iter().find(|(_, v)| *v == 0) {
+            return bad(field, "must be at least 1".into());
+        }
+        if m.node_width % m.heads != 0 {
+            return bad(
+                "model.heads",
+                format!(
+                    "must divide model.node_width {} (got {})",
+                    m.node_width, m.heads
+                ),
+            );
+        }
+        if !(0.0..1.0).contains(&m.dropout) {
+            return bad(
+                "model.dropout",
+                format!("must be in [0, 1), got {}", m.dropout),
+            );
+        }
+        if !(self.edge_weight.is_finite() && self.edge_weight >= 0.0) {
+            return bad(
+                "edge_weight",
+                format!("must be finite and ≥ 0, got {}", self.edge_weight),
+            );
+        }
+        let weights_ok =
+            |w: &[f64]| w.iter().all(|p| p.is_finite() && *p >= 0.0) && w.iter().sum::<f64>() > 0.0;
+        if self.node_counts.len() > m.max_nodes + 1 || !weights_ok(&self.node_counts) {
+            return bad(
+                "node_counts",
+                format!(
+                    "must be at most {} finite, non-negative frequencies with a positive sum",
+                    m.max_nodes + 1
+                ),
+            );
+        }
+        for (field, prior, states) in [
+            ("node_prior", &self.node_prior, m.node_in),
+            ("edge_prior", &self.edge_prior, m.edge_in),
+        ] {
+            if prior.states() != states || !weights_ok(&prior.probs) {
+                return bad(
+                    field,
+                    format!(
+                        "needs {states} finite, non-negative probabilities with a positive sum (the model's inputs); found {}",
+                        prior.states()
+                    ),
+                );
+            }
+        }
+        if self.node_names.len() > m.node_out {
+            return bad(
+                "node_names",
+                format!(
+                    "names {} classes; the model predicts {}",
+                    self.node_names.len(),
+                    m.node_out
+                ),
+            );
+        }
+        crate::memory::check(
+            "batch_size",
+            &format!("training a graph network with batch {}", self.batch_size),
+            self.min_training_bytes(),
+        )
+    }
+
+    /// A lower bound on a training step's memory: the edge features of every layer, kept for
+    /// the backward pass, for a batch of graphs of `max_nodes` nodes, and the weights with
+    /// AdamW's state.
+    fn min_training_bytes(&self) -> f64 {
+        let m = &self.model;
+        let weights = m.layers as f64 * (m.node_width as f64).powi(2);
+        let edges = self.batch_size as f64
+            * (m.max_nodes as f64).powi(2)
+            * m.edge_width as f64
+            * m.layers as f64;
+        crate::memory::floats(4.0 * weights + edges)
+    }
+}
+
 /// The config file of a graph run, if `dir` is one.
 pub fn config_path(dir: &Path) -> PathBuf {
     dir.join("graph.json")
@@ -121,7 +236,11 @@ pub fn load_config(dir: &Path) -> Result<GraphTrainConfig> {
     let path = config_path(dir);
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{} is not a graph run (no graph.json)", dir.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{}: invalid run config", path.display()))
+    let cfg: GraphTrainConfig = serde_json::from_str(&text)
+        .with_context(|| format!("{}: invalid run config", path.display()))?;
+    cfg.validate()
+        .with_context(|| format!("{}: invalid run config", path.display()))?;
+    Ok(cfg)
 }
 
 /// The trained network (EMA weights) of a graph run, on `device`.
@@ -167,6 +286,7 @@ pub fn train(
     every: usize,
     hook: &mut dyn FnMut(usize, &GraphNet) -> Result<()>,
 ) -> Result<Trained<GraphNet>> {
+    cfg.validate()?;
     if data.is_empty() {
         bail!("no training graphs");
     }

@@ -3,7 +3,7 @@
 //!
 //! A run directory holds `config.json`, `loss.csv`, `model.safetensors` (the EMA weights,
 //! used for sampling) and `checkpoint/` (`model.safetensors`, `ema.safetensors`,
-//! `optimizer.bpk`, `state.json`).
+//! `optimizer.bpk`, `loss.csv`, `state.json`), swapped in whole (see [`checkpoint`]).
 
 pub mod adamw;
 pub mod checkpoint;
@@ -82,6 +82,11 @@ impl RunDir {
     }
     pub fn weights(&self) -> PathBuf {
         self.0.join("model.safetensors")
+    }
+    /// Whether the run holds a complete checkpoint, after repairing one a crash interrupted
+    /// ([`checkpoint::recover`]).
+    pub fn has_checkpoint(&self) -> Result<bool> {
+        checkpoint::recover(&self.0)
     }
     pub fn ckpt(&self, name: &str) -> PathBuf {
         self.0.join("checkpoint").join(name)
@@ -258,6 +263,19 @@ pub fn train_with_hook(
         );
     }
     cfg.validate()?;
+    crate::memory::check(
+        "model",
+        &format!(
+            "training a network of at least {:.3e} parameters",
+            cfg.model.min_parameters()
+        ),
+        cfg.model.min_training_bytes(0),
+    )?;
+    crate::memory::check(
+        "batch_size",
+        &format!("training with batch {}", cfg.batch_size),
+        cfg.model.min_training_bytes(cfg.batch_size),
+    )?;
     let device = opts.device.clone().autodiff();
     let objective = cfg.method.objective();
     let mut loss = |m: &Network, rng: &mut SeededRng| {
@@ -279,7 +297,8 @@ pub fn train_with_hook(
     )
 }
 
-/// Writes a full checkpoint (weights, EMA, optimizer, loss log, then the state) into `run`.
+/// Updates the run's sampling weights and loss log, then writes a full checkpoint (weights,
+/// EMA, optimizer, loss log, then the state) into the staging directory and swaps it in.
 pub(crate) fn save_checkpoint<M: Module + burn::store::ModuleSnapshot>(
     run: &RunDir,
     model: &M,
@@ -288,13 +307,19 @@ pub(crate) fn save_checkpoint<M: Module + burn::store::ModuleSnapshot>(
     state: &TrainState,
     losses: &[(usize, f64, f64)],
 ) -> Result<()> {
-    checkpoint::save_weights(model, &run.ckpt("model.safetensors"))?;
-    checkpoint::save_weights(ema, &run.ckpt("ema.safetensors"))?;
-    checkpoint::save_optimizer(optim, &run.ckpt("optimizer.bpk"))?;
+    // The run's results (sampling weights, loss curve) go first: once a checkpoint is
+    // committed they are at least as new as it, so a run killed after its last commit
+    // still holds its final results.
     checkpoint::save_loss_log(losses, &run.loss_log())?;
     checkpoint::save_weights(ema, &run.weights())?;
+    let dir = checkpoint::begin(&run.0)?;
+    checkpoint::save_weights(model, &dir.join("model.safetensors"))?;
+    checkpoint::save_weights(ema, &dir.join("ema.safetensors"))?;
+    checkpoint::save_optimizer(optim, &dir.join("optimizer.bpk"))?;
+    checkpoint::save_loss_log(losses, &dir.join("loss.csv"))?;
     // The state goes last: a checkpoint counts only once all its files are in place.
-    checkpoint::save_state(state, &run.ckpt("state.json"))
+    checkpoint::save_state(state, &dir.join("state.json"))?;
+    checkpoint::commit(&run.0)
 }
 
 pub fn progress_bar(show: bool, len: u64, pos: u64) -> ProgressBar {

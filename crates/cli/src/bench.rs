@@ -194,6 +194,8 @@ fn samplers(a: Args) -> Result<()> {
         }
         _ => bail!("give --run RUN or --exact NAME"),
     };
+    // Where the results go is checked before any sampling.
+    flowdiff::io::create_dir(&out)?;
     let n = a.n.unwrap_or(5000);
     let nfe = if a.nfe.is_empty() {
         vec![5, 10, 20, 50, 100]
@@ -284,7 +286,6 @@ fn samplers(a: Args) -> Result<()> {
             (f.clone(), pts)
         })
         .collect();
-    std::fs::create_dir_all(&out)?;
     flowdiff::plot::curves(
         &out.join("bench.png"),
         &format!(

@@ -64,6 +64,7 @@ pub fn run(b: ImageBench) -> Result<()> {
     if b.n == 0 || b.nfe.contains(&0) {
         bail!("--nfe needs positive budgets and --n a positive count");
     }
+    flowdiff::io::create_dir(&b.out)?;
     let reference = flowdiff::data::idx::mnist_file(dir, "t10k-images-idx3-ubyte")?;
     let scorer = ImageScorer::load(b.classifier, &reference, b.n, b.seed, &device)?;
     let model = NetModel {
@@ -133,7 +134,6 @@ pub fn run(b: ImageBench) -> Result<()> {
             )
         })
         .collect();
-    std::fs::create_dir_all(&b.out)?;
     let caption = format!(
         "{} on MNIST: FID / floor against NFE (n = {})",
         cfg.method.name(),

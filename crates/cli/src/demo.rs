@@ -81,7 +81,7 @@ fn samplers(method: &Method) -> Result<Vec<Sampler>> {
 
 pub fn run(a: Args) -> Result<()> {
     let timer = std::time::Instant::now();
-    std::fs::create_dir_all(&a.out)?;
+    flowdiff::io::create_dir(&a.out)?;
     println!(
         "flowdiff demo: seed {}, {} steps per model, {} samples per evaluation, output in {}",
         a.seed,

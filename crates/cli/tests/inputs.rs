@@ -323,3 +323,37 @@ fn work_that_cannot_fit_in_memory_is_refused_before_it_starts() {
         assert!(!dir.join("model.safetensors").exists(), "{flag}");
     }
 }
+
+/// An output directory that cannot be created (under a file) is refused naming it, and by
+/// `bench` before any sampling.
+#[test]
+fn an_output_directory_that_cannot_be_created_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = point_run(tmp.path(), "run", "flow", "5");
+    let other = point_run(tmp.path(), "other", "diffusion", "5");
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let out = file.join("sub");
+    refused(&["report", "--out", p(&out), p(&run)], "a-file/sub");
+    refused(
+        &[
+            "compare",
+            "--out",
+            p(&out),
+            "--nfe",
+            "5",
+            "--n",
+            "100",
+            p(&run),
+            p(&other),
+        ],
+        "a-file/sub",
+    );
+    let bench = ["bench", "--run", p(&run), "--out", p(&out), "--n", "100"];
+    refused(&bench, "a-file/sub");
+    let table = String::from_utf8_lossy(&flowdiff(&bench).stdout).to_string();
+    assert!(
+        !table.contains("x\n"),
+        "bench sampled before checking --out:\n{table}"
+    );
+}

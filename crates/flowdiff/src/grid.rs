@@ -78,7 +78,7 @@ pub fn write(path: &Path, g: &Grid) -> Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    crate::io::create_dir(dir)?;
     let tmp = crate::io::temp_beside(path, ".png")?;
     if let Err(e) = img.save(&tmp) {
         let _ = std::fs::remove_file(&tmp);

@@ -47,6 +47,11 @@ impl Array2 {
     }
 }
 
+/// Creates `dir` and its parents (if missing); the error names the directory.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file beside it, synced, then renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |f| f.write_all(bytes).map_err(Into::into))
@@ -61,8 +66,7 @@ pub fn write_atomic_with(
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating directory {}", dir.display()))?;
+    create_dir(dir)?;
     let tmp = temp_beside(path, "")?;
     let result = (|| -> Result<()> {
         let file = std::fs::File::create(&tmp)?;

@@ -63,7 +63,7 @@ pub fn compare(
     if runs.is_empty() || nfe.is_empty() {
         bail!("compare needs runs and NFE budgets");
     }
-    std::fs::create_dir_all(out)?;
+    crate::io::create_dir(out)?;
     let device = crate::device::default();
     let first = RunDir(runs[0].clone()).load_config()?;
     let source = first.data.open()?;

@@ -34,7 +34,7 @@ pub fn run_section(run: &Path, out: &Path, prefix: &str, seed: u64) -> Result<St
     let cfg = rd.load_config()?;
     let device = crate::device::default();
     let (_, model) = rd.load_model(&device)?;
-    std::fs::create_dir_all(out)?;
+    crate::io::create_dir(out)?;
     let mut body = format!(
         "<p>{} on {}, {} steps, seed {}.</p>",
         esc(cfg.method.name()),

@@ -13,7 +13,7 @@ use std::path::Path;
 pub fn run_section(run: &Path, out: &Path, prefix: &str) -> Result<String> {
     let cfg = load_config(run)?;
     let rd = RunDir(run.to_path_buf());
-    std::fs::create_dir_all(out)?;
+    crate::io::create_dir(out)?;
     let name = cfg.method.display_name();
     let mut body = format!(
         "<p>{} on QM9 ({:?} prior), {} steps, batch {}, seed {}.</p>",

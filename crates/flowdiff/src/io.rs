@@ -193,6 +193,13 @@ fn extension(path: &Path) -> String {
 
 fn read_npy(path: &Path) -> Result<Array2> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let depth = npy_header_depth(&bytes);
+    if depth > 2 {
+        bail!(
+            "{}: header is not a flat dict of descr, fortran_order and shape (brackets nested {depth} deep)",
+            path.display()
+        );
+    }
     if let Some(shape) = overflowing_npy_shape(&bytes) {
         bail!(
             "{}: header shape {shape} is corrupt (its dimensions multiply beyond 2^64)",
@@ -318,6 +325,35 @@ fn read_csv(path: &Path) -> Result<Array2> {
 /// overflows `u64`. npyz multiplies the dimensions, and their partial products, unchecked: a
 /// panic in debug builds, a wrapped size in release ones. A header written any other way
 /// than numpy's (integers in decimal) is left to npyz.
+/// How deep brackets nest in a `.npy` header (outside quotes): 2 in every valid one (the dict
+/// and its shape tuple). npyz's header parser backtracks exponentially in the depth (a 118-byte
+/// header with 26 open brackets took over 10 s, found by the `npy` fuzz target), so deeper
+/// headers are refused before it sees them.
+fn npy_header_depth(bytes: &[u8]) -> usize {
+    // Magic (6 bytes), version (2), header length (2 bytes in version 1, 4 after), header.
+    let start = if bytes.get(6).is_some_and(|&major| major >= 2) {
+        12
+    } else {
+        10
+    };
+    let header = &bytes[bytes.len().min(start)..bytes.len().min(1 << 16)];
+    let (mut depth, mut deepest, mut quote) = (0usize, 0usize, None);
+    for &b in header.iter().take_while(|&&b| b != b'\n') {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'\'' | b'"') => quote = Some(b),
+            (None, b'(' | b'[' | b'{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 fn overflowing_npy_shape(bytes: &[u8]) -> Option<String> {
     // Version 1 headers end within 64 KiB; later ones may be longer, but no real one is.
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(1 << 16)]);

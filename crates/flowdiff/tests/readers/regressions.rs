@@ -136,3 +136,22 @@ fn npy_headers_whose_dimensions_overflow_are_refused() {
     let a = flowdiff::io::read_array(&path).unwrap();
     assert_eq!((a.rows, a.cols), (0, 6));
 }
+
+/// Found by the `npy` fuzz target (a timeout: over 10 s for a 170-byte file): brackets nested
+/// 26 deep in the header's shape made npyz's header parser backtrack exponentially. Headers
+/// nested deeper than a valid one (a dict holding a tuple) are refused before npyz parses them.
+#[test]
+fn npy_headers_with_deeply_nested_brackets_are_refused() {
+    let dir = tempdir();
+    let path = dir.path().join("nested.npy");
+    let bytes = b"\x93NUMPY\x01\x00v\x00{'descr': '<f1', 'forder': False, 'shape':     (         (                      {{{{{{{{{{{{{{{{{{{{   ( (                        -   \x0a)\x00\x00\x80?\x00\x00 \xc0\x00\x00P@\x00\x00\x80@\x00\x00\x00\x00o\x12\x83>";
+    std::fs::write(&path, bytes).unwrap();
+    let e = chain(&flowdiff::io::read_array(&path).unwrap_err());
+    assert!(
+        e.contains("nested.npy") && e.contains("brackets nested"),
+        "{e}"
+    );
+    // A valid header (depth 2) still reads.
+    std::fs::write(&path, array::npy("<f4", false, &[2, 1], &[0u8; 8])).unwrap();
+    assert_eq!(flowdiff::io::read_array(&path).unwrap().rows, 2);
+}

@@ -325,29 +325,30 @@ fn read_csv(path: &Path) -> Result<Array2> {
 /// overflows `u64`. npyz multiplies the dimensions, and their partial products, unchecked: a
 /// panic in debug builds, a wrapped size in release ones. A header written any other way
 /// than numpy's (integers in decimal) is left to npyz.
-/// How deep brackets nest in a `.npy` header (outside quotes): 2 in every valid one (the dict
-/// and its shape tuple). npyz's header parser backtracks exponentially in the depth (a 118-byte
-/// header with 26 open brackets took over 10 s, found by the `npy` fuzz target), so deeper
-/// headers are refused before it sees them.
+/// How deep brackets nest in a `.npy` header, counting every bracket of the header's declared
+/// length (quotes included: a plain dtype's header never holds one there): 2 in every header
+/// flowdiff reads (the dict and its shape tuple). npyz's header parser backtracks exponentially
+/// in the depth (a 170-byte file with 26 open brackets took over 10 s, found by the `npy` fuzz
+/// target), so deeper headers are refused before it sees them.
 fn npy_header_depth(bytes: &[u8]) -> usize {
-    // Magic (6 bytes), version (2), header length (2 bytes in version 1, 4 after), header.
-    let start = if bytes.get(6).is_some_and(|&major| major >= 2) {
-        12
-    } else {
-        10
+    // Magic (6 bytes), version (2), header length (u16 LE in version 1, u32 LE after), header.
+    let (start, len): (usize, usize) = match bytes.get(6) {
+        Some(&major) if major >= 2 && bytes.len() >= 12 => (
+            12,
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+        ),
+        Some(_) if bytes.len() >= 10 => (10, u16::from_le_bytes([bytes[8], bytes[9]]) as usize),
+        _ => return 0,
     };
-    let header = &bytes[bytes.len().min(start)..bytes.len().min(1 << 16)];
-    let (mut depth, mut deepest, mut quote) = (0usize, 0usize, None);
-    for &b in header.iter().take_while(|&&b| b != b'\n') {
-        match (quote, b) {
-            (Some(q), _) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'\'' | b'"') => quote = Some(b),
-            (None, b'(' | b'[' | b'{') => {
+    let end = bytes.len().min(start.saturating_add(len)).min(1 << 20);
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for &b in &bytes[start.min(end)..end] {
+        match b {
+            b'(' | b'[' | b'{' => {
                 depth += 1;
                 deepest = deepest.max(depth);
             }
-            (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }

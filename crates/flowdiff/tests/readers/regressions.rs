@@ -137,7 +137,7 @@ fn npy_headers_whose_dimensions_overflow_are_refused() {
     assert_eq!((a.rows, a.cols), (0, 6));
 }
 
-/// Found by the `npy` fuzz target (a timeout: over 10 s for a 170-byte file): brackets nested
+/// Found by the `npy` fuzz target (timeouts: over 10 s for files of 170 and 331 bytes): brackets nested
 /// 26 deep in the header's shape made npyz's header parser backtrack exponentially. Headers
 /// nested deeper than a valid one (a dict holding a tuple) are refused before npyz parses them.
 #[test]

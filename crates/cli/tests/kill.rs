@@ -79,6 +79,16 @@ fn tensors(path: &Path) -> (String, Vec<u8>) {
     (entries, bytes[8 + len..].to_vec())
 }
 
+/// Runs flowdiff to the end, expecting success.
+fn run_ok(args: &[String]) {
+    let out = flowdiff(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn spawn(args: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_flowdiff"))
         .args(args)
@@ -145,23 +155,13 @@ fn sigkill_at_random_points_then_resume_gives_the_uninterrupted_run() {
     let tmp = tempfile::tempdir().unwrap();
     let reference = tmp.path().join("reference");
     let timer = Instant::now();
-    let out = flowdiff(
-        &train_args(&reference)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&train_args(&reference));
     let full = timer.elapsed();
     let want_weights = tensors(&reference.join("model.safetensors"));
     let want_losses = std::fs::read_to_string(reference.join("loss.csv")).unwrap();
 
     // Near zero: before the first checkpoint (often before config.json); the rest anywhere
-    // in the run, most of which is spent writing checkpoints.
+    // in the run: training with its checkpoints, then the report.
     let seed = 21;
     let mut plan = vec![Duration::from_millis(5)];
     plan.extend(delays(seed, 5, full));
@@ -248,17 +248,7 @@ fn a_killed_sample_leaves_no_result_and_its_partial_file_is_swept() {
             .collect()
     };
     let timer = Instant::now();
-    let out = flowdiff(
-        &sample("30000")
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&sample("30000"));
     let full = timer.elapsed();
     std::fs::remove_file(&target).unwrap();
     for (k, delay) in delays(8, 4, full).into_iter().enumerate() {
@@ -271,12 +261,7 @@ fn a_killed_sample_leaves_no_result_and_its_partial_file_is_swept() {
         }
     }
     // The next write to the same target removes what killed writers left behind.
-    let out = flowdiff(&sample("10").iter().map(String::as_str).collect::<Vec<_>>());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&sample("10"));
     let left: Vec<_> = partial_leftovers(tmp.path())
         .into_iter()
         .filter(|f| !f.starts_with("run"))

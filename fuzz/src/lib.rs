@@ -27,22 +27,10 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     gz.finish().expect("gzip into memory")
 }
 
-/// An error and its sources, as anyhow's `{:#}` prints them.
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(c) = source {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        source = c.source();
-    }
-    s
-}
-
 /// Panics (a crash to libFuzzer) when `r` is an error that does not name `name`.
 pub fn check_names<T>(r: &flowdiff::Result<T>, name: &str) {
     if let Err(e) = r {
-        let msg = chain(e);
+        let msg = e.chain();
         assert!(msg.contains(name), "the error does not name {name}: {msg}");
     }
 }

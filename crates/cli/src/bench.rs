@@ -178,8 +178,10 @@ fn samplers(a: Args) -> Result<()> {
             )
         }
         (None, Some(name)) => {
-            let method =
-                super::train::method_from(&a.method, "linear", 1000, "eps", None, "independent")?;
+            let method = super::train::method_from(&super::train::MethodFlags {
+                method: Some(&a.method),
+                ..Default::default()
+            })?;
             let (data, model) = exact_model(name, &method)?;
             let out = a
                 .out

@@ -12,6 +12,7 @@ mod images;
 mod molecules;
 mod nll;
 mod report;
+mod resume;
 mod sample;
 mod train;
 

@@ -14,82 +14,120 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
-    dev: crate::device_arg::DeviceArg,
+    pub(crate) dev: crate::device_arg::DeviceArg,
     /// Training data: mnist, a built-in 2-D set (moons, eight-gaussians, ...) or a .npy/.csv of points.
     #[arg(long, required_unless_present = "resume")]
-    data: Option<String>,
+    pub(crate) data: Option<String>,
     /// Directory of the MNIST IDX files (default data/mnist).
     #[arg(long)]
-    data_dir: Option<PathBuf>,
+    pub(crate) data_dir: Option<PathBuf>,
     /// Class-conditional training (labelled data) with label dropout for classifier-free guidance.
     #[arg(long)]
-    conditional: bool,
+    pub(crate) conditional: bool,
     /// Train for about this many minutes (sets --steps from a short timing run).
     #[arg(long)]
-    minutes: Option<f64>,
-    /// diffusion, flow, or hybrid (noise and velocity heads on one trunk, VP path).
-    #[arg(long, default_value = "flow")]
-    method: String,
+    pub(crate) minutes: Option<f64>,
+    /// diffusion, flow, or hybrid (noise and velocity heads on one trunk, VP path); default
+    /// flow.
     #[arg(long)]
-    steps: Option<usize>,
+    pub(crate) method: Option<String>,
     #[arg(long)]
-    seed: Option<u64>,
+    pub(crate) steps: Option<usize>,
     #[arg(long)]
-    batch_size: Option<usize>,
+    pub(crate) seed: Option<u64>,
     #[arg(long)]
-    lr: Option<f64>,
+    pub(crate) batch_size: Option<usize>,
+    #[arg(long)]
+    pub(crate) lr: Option<f64>,
     /// Hidden width and depth of the MLP (molecules: the graph transformer's node width and
     /// layers).
     #[arg(long)]
-    width: Option<usize>,
+    pub(crate) width: Option<usize>,
     #[arg(long)]
-    depth: Option<usize>,
-    /// Diffusion: noise schedule (linear, cosine, sigmoid).
-    #[arg(long, default_value = "linear")]
-    schedule: String,
+    pub(crate) depth: Option<usize>,
+    /// Diffusion: noise schedule (linear, cosine, sigmoid; default linear).
+    #[arg(long)]
+    pub(crate) schedule: Option<String>,
     /// Diffusion: number of timesteps T (default 1000; 500 for molecules, as DiGress).
     #[arg(long)]
-    timesteps: Option<usize>,
+    pub(crate) timesteps: Option<usize>,
     /// Molecules: the prior of the discrete path (marginal, uniform, mask; default marginal
     /// for diffusion, mask for flow).
     #[arg(long)]
-    prior: Option<String>,
-    /// Diffusion: what the network predicts (eps, v, x0).
-    #[arg(long, default_value = "eps")]
-    prediction: String,
+    pub(crate) prior: Option<String>,
+    /// Diffusion: what the network predicts (eps, v, x0; default eps).
+    #[arg(long)]
+    pub(crate) prediction: Option<String>,
     /// Flow and hybrid: probability path (cond-ot, vp; default cond-ot for flow, vp for the
     /// hybrid, whose noise head needs it).
     #[arg(long)]
-    path: Option<String>,
-    /// Flow: noise–data coupling (independent, ot).
-    #[arg(long, default_value = "independent")]
-    coupling: String,
+    pub(crate) path: Option<String>,
+    /// Flow: noise–data coupling (independent, ot; default independent).
+    #[arg(long)]
+    pub(crate) coupling: Option<String>,
     /// Write a checkpoint (and the sampling weights) every this many steps; a run can be
     /// resumed from its last checkpoint. May change at --resume.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    checkpoint_every: Option<u64>,
+    pub(crate) checkpoint_every: Option<u64>,
     /// Run directory to write.
     #[arg(long)]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Continue the run in --out from its last checkpoint.
     #[arg(long)]
-    resume: bool,
+    pub(crate) resume: bool,
     /// No progress bar.
     #[arg(long)]
-    quiet: bool,
+    pub(crate) quiet: bool,
 }
 
-pub fn method_from(
-    method: &str,
-    schedule: &str,
-    timesteps: usize,
-    prediction: &str,
-    path: Option<&str>,
-    coupling: &str,
-) -> Result<Method> {
+/// The flags that choose the method, each `None` when not given.
+#[derive(Clone, Copy, Default)]
+pub struct MethodFlags<'a> {
+    pub method: Option<&'a str>,
+    pub schedule: Option<&'a str>,
+    pub timesteps: Option<usize>,
+    pub prediction: Option<&'a str>,
+    pub path: Option<&'a str>,
+    pub coupling: Option<&'a str>,
+}
+
+impl<'a> MethodFlags<'a> {
+    fn of(a: &'a Args) -> Self {
+        Self {
+            method: a.method.as_deref(),
+            schedule: a.schedule.as_deref(),
+            timesteps: a.timesteps,
+            prediction: a.prediction.as_deref(),
+            path: a.path.as_deref(),
+            coupling: a.coupling.as_deref(),
+        }
+    }
+
+    /// Refuses the flags among `flags` that were given, as not applying to `method`.
+    fn refuse(&self, method: &str, flags: &[&str]) -> Result<()> {
+        let given = |f: &str| match f {
+            "--schedule" => self.schedule.is_some(),
+            "--timesteps" => self.timesteps.is_some(),
+            "--prediction" => self.prediction.is_some(),
+            "--path" => self.path.is_some(),
+            "--coupling" => self.coupling.is_some(),
+            _ => false,
+        };
+        let wrong: Vec<&str> = flags.iter().copied().filter(|f| given(f)).collect();
+        if !wrong.is_empty() {
+            bail!("{} to --method {method}", do_not_apply(&wrong));
+        }
+        Ok(())
+    }
+}
+
+/// The method the flags choose (default flow); a flag that does not apply to it is refused.
+pub fn method_from(f: &MethodFlags) -> Result<Method> {
+    let method = f.method.unwrap_or("flow");
     Ok(match method {
         "diffusion" => {
-            let prediction = str::parse::<Prediction>(prediction)
+            f.refuse(method, &["--path", "--coupling"])?;
+            let prediction = str::parse::<Prediction>(f.prediction.unwrap_or("eps"))
                 .map_err(|e| anyhow::anyhow!("--prediction: {e}"))?;
             if !matches!(
                 prediction,
@@ -97,10 +135,11 @@ pub fn method_from(
             ) {
                 bail!("--prediction: diffusion trains eps, v or x0");
             }
+            let timesteps = f.timesteps.unwrap_or(1000);
             if timesteps < 2 {
                 bail!("--timesteps must be at least 2");
             }
-            let schedule = str::parse::<ScheduleKind>(schedule)
+            let schedule = str::parse::<ScheduleKind>(f.schedule.unwrap_or("linear"))
                 .map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
             Method::Diffusion {
                 schedule,
@@ -109,7 +148,11 @@ pub fn method_from(
             }
         }
         "hybrid" => {
-            let path = match path {
+            f.refuse(
+                method,
+                &["--schedule", "--timesteps", "--prediction", "--coupling"],
+            )?;
+            let path = match f.path {
                 None => PathKind::vp(),
                 Some(name) => {
                     str::parse::<PathKind>(name).map_err(|e| anyhow::anyhow!("--path: {e}"))?
@@ -125,25 +168,67 @@ pub fn method_from(
                 noise_weight: 0.5,
             }
         }
-        "flow" => Method::Flow {
-            path: str::parse::<PathKind>(path.unwrap_or("cond-ot"))
-                .map_err(|e| anyhow::anyhow!("--path: {e}"))?,
-            coupling: str::parse::<Coupling>(coupling)
-                .map_err(|e| anyhow::anyhow!("--coupling: {e}"))?,
-        },
+        "flow" => {
+            f.refuse(method, &["--schedule", "--timesteps", "--prediction"])?;
+            Method::Flow {
+                path: str::parse::<PathKind>(f.path.unwrap_or("cond-ot"))
+                    .map_err(|e| anyhow::anyhow!("--path: {e}"))?,
+                coupling: str::parse::<Coupling>(f.coupling.unwrap_or("independent"))
+                    .map_err(|e| anyhow::anyhow!("--coupling: {e}"))?,
+            }
+        }
         other => bail!("--method {other:?}: expected diffusion, flow or hybrid"),
     })
 }
 
-pub fn run(a: Args) -> Result<()> {
-    if a.resume {
-        refuse_changes_at_resume(&a)?;
+/// "--a does not apply" or "--a, --b do not apply".
+fn do_not_apply(flags: &[&str]) -> String {
+    let verb = if flags.len() == 1 { "does" } else { "do" };
+    format!("{} {verb} not apply", flags.join(", "))
+}
+
+/// Refuses the flags of other kinds of run that a new molecule run would not use
+/// (`--timesteps` only with `--method diffusion`).
+fn refuse_for_molecules(a: &Args) -> Result<()> {
+    let wrong: Vec<&str> = [
+        ("--conditional", a.conditional),
+        ("--schedule", a.schedule.is_some()),
+        ("--prediction", a.prediction.is_some()),
+        ("--path", a.path.is_some()),
+        ("--coupling", a.coupling.is_some()),
+        (
+            "--timesteps",
+            a.timesteps.is_some() && a.method.as_deref() != Some("diffusion"),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if !wrong.is_empty() {
+        bail!("{} to molecules (--data qm9)", do_not_apply(&wrong));
     }
+    Ok(())
+}
+
+pub fn run(a: Args) -> Result<()> {
     let graph_run = a.resume && RunDir(a.out.clone()).kind().ok() == Some(RunKind::Graphs);
+    if a.resume {
+        if graph_run {
+            let config = flowdiff::train::graph::config_path(&a.out);
+            let cfg = flowdiff::train::graph::load_config(&a.out)?;
+            super::resume::check_graph_run(&a, &cfg, &config)?;
+        } else {
+            let run = RunDir(a.out.clone());
+            super::resume::check_run(&a, &run.load_config()?, &run.config())?;
+        }
+    }
     if a.data.as_deref() == Some("qm9") || graph_run {
+        if !a.resume {
+            refuse_for_molecules(&a)?;
+        }
         return super::molecules::train(super::molecules::TrainRequest {
             data_dir: a.data_dir,
-            method: a.method,
+            method: a.method.unwrap_or_else(|| "flow".into()),
             prior: a.prior,
             timesteps: a.timesteps.unwrap_or(500),
             steps: a.steps,
@@ -182,19 +267,27 @@ pub fn run(a: Args) -> Result<()> {
         }
         let data =
             DataSpec::parse_with_dir(a.data.as_deref().unwrap_or_default(), a.data_dir.as_deref())?;
-        let method = method_from(
-            &a.method,
-            &a.schedule,
-            a.timesteps.unwrap_or(1000),
-            &a.prediction,
-            a.path.as_deref(),
-            &a.coupling,
-        )?;
+        let method = method_from(&MethodFlags::of(&a))?;
         let mut cfg = match &data {
-            DataSpec::Mnist { .. } => TrainConfig::images(data.clone(), method, a.conditional),
+            DataSpec::Mnist { .. } => {
+                let wrong: Vec<&str> = [("--width", a.width), ("--depth", a.depth)]
+                    .into_iter()
+                    .filter_map(|(flag, v)| v.map(|_| flag))
+                    .collect();
+                if !wrong.is_empty() {
+                    bail!(
+                        "{} to MNIST (its U-Net's size is fixed, UNetConfig::mnist)",
+                        do_not_apply(&wrong)
+                    );
+                }
+                TrainConfig::images(data.clone(), method, a.conditional)
+            }
             _ => {
                 if a.conditional {
                     bail!("--conditional needs labelled data (--data mnist)");
+                }
+                if a.data_dir.is_some() {
+                    bail!("--data-dir is for --data mnist or qm9; points are read from --data");
                 }
                 let dim = data.open()?.dim();
                 let mut cfg = TrainConfig::points(data.clone(), method, dim);
@@ -265,33 +358,6 @@ pub fn run(a: Args) -> Result<()> {
     let trained = train_with_hook(&cfg, &source, Some(&a.out), opts, &mut hook)?;
     flowdiff::report::write_run_page(&a.out, cfg.optim.seed)?;
     print_done(&trained.outcome, &run);
-    Ok(())
-}
-
-/// At `--resume` the run keeps the settings it started with (its config.json); only `--steps`
-/// and `--checkpoint-every` may change. Any other setting given is refused, naming it, rather than ignored.
-fn refuse_changes_at_resume(a: &Args) -> Result<()> {
-    let given = [
-        ("--data", a.data.is_some()),
-        ("--data-dir", a.data_dir.is_some()),
-        ("--conditional", a.conditional),
-        ("--seed", a.seed.is_some()),
-        ("--batch-size", a.batch_size.is_some()),
-        ("--lr", a.lr.is_some()),
-        ("--width", a.width.is_some()),
-        ("--depth", a.depth.is_some()),
-        ("--timesteps", a.timesteps.is_some()),
-        ("--prior", a.prior.is_some()),
-        ("--path", a.path.is_some()),
-    ];
-    let changed: Vec<&str> = given.iter().filter(|g| g.1).map(|g| g.0).collect();
-    if !changed.is_empty() {
-        bail!(
-            "{} cannot change at --resume: the run keeps the settings it started with ({}); only --steps and --checkpoint-every can change",
-            changed.join(", "),
-            a.out.join("config.json").display()
-        );
-    }
     Ok(())
 }
 

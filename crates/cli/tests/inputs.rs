@@ -152,20 +152,96 @@ fn resume_applies_steps_and_refuses_other_changes() {
         &["train", "--out", &r, "--resume", "--steps", "30", "--quiet"],
         "already at step 30 of 30",
     );
-    refused(
+    let err = refused(
         &[
             "train", "--out", &r, "--resume", "--lr", "0.1", "--steps", "40",
         ],
-        "--lr cannot change at --resume",
+        "--lr 0.1 (the run has 0.002) cannot change at --resume",
     );
+    assert!(err.contains("config.json"), "{err}");
     refused(
         &[
             "train", "--out", &r, "--resume", "--data", "circles", "--steps", "40",
         ],
-        "--data cannot change at --resume",
+        "--data circles (the run has moons) cannot change at --resume",
     );
-    let text = ok(&["train", "--out", &r, "--resume", "--steps", "40", "--quiet"]);
+    refused(
+        &[
+            "train",
+            "--out",
+            &r,
+            "--resume",
+            "--method",
+            "diffusion",
+            "--timesteps",
+            "50",
+            "--steps",
+            "40",
+        ],
+        "--method diffusion (the run has flow), --timesteps 50 (does not apply to this run)",
+    );
+    // The first command line again with --resume and more steps: the same settings are accepted.
+    let text = ok(&[
+        "train", "--data", "moons", "--method", "flow", "--steps", "40", "--width", "16",
+        "--depth", "1", "--out", &r, "--resume", "--quiet",
+    ]);
     assert!(text.contains("done: 40 steps"), "{text}");
+    let text = ok(&["train", "--out", &r, "--resume", "--steps", "50", "--quiet"]);
+    assert!(text.contains("done: 50 steps"), "{text}");
+}
+
+/// A flag that the chosen method or data would not use is refused, not ignored.
+#[test]
+fn flags_that_do_not_apply_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let o = p(&out);
+    fn train<'a>(o: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
+            "train", "--data", "moons", "--steps", "5", "--out", o, "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        args
+    }
+    refused(
+        &train(o, &["--method", "flow", "--schedule", "cosine"]),
+        "--schedule does not apply to --method flow",
+    );
+    refused(
+        &train(o, &["--timesteps", "50", "--prediction", "v"]),
+        "--timesteps, --prediction do not apply to --method flow",
+    );
+    refused(
+        &train(o, &["--method", "diffusion", "--coupling", "ot"]),
+        "--coupling does not apply to --method diffusion",
+    );
+    refused(
+        &train(o, &["--method", "hybrid", "--schedule", "linear"]),
+        "--schedule does not apply to --method hybrid",
+    );
+    refused(
+        &train(o, &["--data-dir", "/nonexistent"]),
+        "--data-dir is for --data mnist or qm9",
+    );
+    refused(
+        &[
+            "train",
+            "--data",
+            "qm9",
+            "--method",
+            "flow",
+            "--timesteps",
+            "100",
+            "--out",
+            o,
+        ],
+        "--timesteps does not apply to molecules",
+    );
+    refused(
+        &["train", "--data", "mnist", "--width", "8", "--out", o],
+        "--width does not apply to MNIST",
+    );
+    assert!(!out.exists(), "nothing is written for a refused command");
 }
 
 #[test]

@@ -188,17 +188,6 @@ fn cli_trains_samples_and_evaluates_molecules() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty.smi"));
 }
 
-/// An error and its sources, as the CLI prints them.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text += &format!(": {s}");
-        source = s.source();
-    }
-    text
-}
-
 /// An edited graph.json is refused before any work, naming the file and the field.
 #[test]
 fn an_edited_graph_json_is_refused_naming_the_field() {
@@ -220,7 +209,9 @@ fn an_edited_graph_json_is_refused_naming_the_field() {
         let mut edited = value.clone();
         edited["model"][field] = bad.into();
         std::fs::write(&path, edited.to_string()).unwrap();
-        let err = chain(&flowdiff::train::graph::load_config(dir.path()).unwrap_err());
+        let err = flowdiff::train::graph::load_config(dir.path())
+            .unwrap_err()
+            .chain();
         assert!(
             err.contains("graph.json") && err.contains(&format!("model.{field}")),
             "{field}: {err}"
@@ -228,7 +219,9 @@ fn an_edited_graph_json_is_refused_naming_the_field() {
     }
     value["batch_size"] = 0.into();
     std::fs::write(&path, value.to_string()).unwrap();
-    let err = chain(&flowdiff::train::graph::load_config(dir.path()).unwrap_err());
+    let err = flowdiff::train::graph::load_config(dir.path())
+        .unwrap_err()
+        .chain();
     assert!(
         err.contains("graph.json") && err.contains("batch_size"),
         "{err}"

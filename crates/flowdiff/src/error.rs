@@ -99,6 +99,19 @@ impl Error {
     pub fn msg(message: impl Display) -> Self {
         Error::Message(message.to_string())
     }
+
+    /// The error and all its sources on one line, `": "` between levels (as anyhow's `{:#}`
+    /// prints them), for callers that print errors without anyhow.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
 }
 
 macro_rules! external {
@@ -195,6 +208,7 @@ mod tests {
         assert_eq!(e.to_string(), "writing x.npy");
         let source = std::error::Error::source(&e).unwrap();
         assert_eq!(source.to_string(), "disk full");
+        assert_eq!(e.chain(), "writing x.npy: disk full");
         let none: Result<u8> = None.context("no rows");
         assert_eq!(none.unwrap_err().to_string(), "no rows");
     }

@@ -83,3 +83,31 @@ impl ImageScorer {
         predicted_classes(&probs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::mlp::MlpConfig;
+
+    /// A run's weights passed as the classifier: the error names the file and tells how to
+    /// make a classifier, with an output name that cannot overwrite the run's weights.
+    #[test]
+    fn weights_of_another_model_are_refused_with_a_safe_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let weights = dir.path().join("model.safetensors");
+        let device = Device::flex();
+        let mlp = MlpConfig::new(2).init(&device);
+        crate::train::checkpoint::save_weights(&mlp, &weights).unwrap();
+        let reference = dir.path().join("t10k-images-idx3-ubyte");
+        let Err(e) = ImageScorer::load(&weights, &reference, 10, 0, &device) else {
+            panic!("an MLP's weights were accepted as the classifier");
+        };
+        let e = e.chain();
+        assert!(
+            e.contains("model.safetensors") && e.contains("not a classifier of this kind"),
+            "{e}"
+        );
+        assert!(e.contains("--out classifier.safetensors"), "{e}");
+        assert!(!e.contains("--out runs/"), "{e}");
+    }
+}

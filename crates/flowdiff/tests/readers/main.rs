@@ -41,22 +41,10 @@ fn config(cases: u32) -> Config {
     }
 }
 
-/// An error and its sources, as `{:#}` of anyhow prints them.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(c) = source {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        source = c.source();
-    }
-    s
-}
-
 /// An `Err` must name `name` (the file's path, or the name a stream reader was given).
 fn names<T>(r: &flowdiff::Result<T>, name: &str) -> Result<(), TestCaseError> {
     if let Err(e) = r {
-        let msg = chain(e);
+        let msg = e.chain();
         prop_assert!(msg.contains(name), "the error does not name {name}: {msg}");
     }
     Ok(())

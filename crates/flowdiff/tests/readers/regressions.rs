@@ -31,7 +31,7 @@ fn xyz_huge_atom_count_is_a_short_frame_not_an_abort() {
         let dir = tempdir();
         let path = dir.path().join("huge.xyz");
         std::fs::write(&path, format!("{count}\nindex=1\nC 0 0 0\n")).unwrap();
-        let e = chain(&flowdiff::chem::xyz::read_xyz(&path).unwrap_err());
+        let e = flowdiff::chem::xyz::read_xyz(&path).unwrap_err().chain();
         assert!(e.contains("huge.xyz") && e.contains("short frame"), "{e}");
     }
 }
@@ -44,7 +44,7 @@ fn config_that_is_not_text_is_named_not_missing() {
     let dir = tempdir();
     let run = flowdiff::train::RunDir(dir.path().to_path_buf());
     std::fs::write(run.config(), [0x80]).unwrap();
-    let e = chain(&run.load_config().unwrap_err());
+    let e = run.load_config().unwrap_err().chain();
     assert!(
         e.contains(&run.config().display().to_string()) && !e.contains("no config.json"),
         "{e}"
@@ -66,12 +66,12 @@ fn config_with_impossible_timesteps_is_refused_when_read() {
         if let Method::Diffusion { timesteps: t, .. } = &mut cfg.method {
             *t = timesteps;
         }
-        let e = chain(&cfg.validate().unwrap_err());
+        let e = cfg.validate().unwrap_err().chain();
         assert!(e.contains("timesteps"), "{e}");
         let dir = tempdir();
         let run = RunDir(dir.path().to_path_buf());
         std::fs::write(run.config(), serde_json::to_string(&cfg).unwrap()).unwrap();
-        let e = chain(&run.load_config().unwrap_err());
+        let e = run.load_config().unwrap_err().chain();
         assert!(
             e.contains(&run.config().display().to_string()) && e.contains("timesteps"),
             "{e}"
@@ -81,7 +81,7 @@ fn config_with_impossible_timesteps_is_refused_when_read() {
     if let Method::Hybrid { noise_weight, .. } = &mut cfg.method {
         *noise_weight = 1.5;
     }
-    assert!(chain(&cfg.validate().unwrap_err()).contains("noise_weight"));
+    assert!(cfg.validate().unwrap_err().chain().contains("noise_weight"));
 }
 
 /// Found by reading the kekulizer after the property tests (random text rarely builds it):
@@ -123,12 +123,12 @@ fn npy_headers_whose_dimensions_overflow_are_refused() {
     let dir = tempdir();
     let path = dir.path().join("empty.npy");
     std::fs::write(&path, array::npy("<f4", false, &[0, 1 << 32, 1 << 32], &[])).unwrap();
-    let e = chain(&flowdiff::io::read_array(&path).unwrap_err());
+    let e = flowdiff::io::read_array(&path).unwrap_err().chain();
     assert!(e.contains("empty.npy") && e.contains("shape"), "{e}");
     let f4: Vec<u8> = (0..6).flat_map(|k| (k as f32).to_le_bytes()).collect();
     for shape in [[3, 1 << 63], [1 << 32, 1 << 32]] {
         std::fs::write(&path, array::npy("<f4", false, &shape, &f4)).unwrap();
-        let e = chain(&flowdiff::io::read_array(&path).unwrap_err());
+        let e = flowdiff::io::read_array(&path).unwrap_err().chain();
         assert!(e.contains("empty.npy") && e.contains("shape"), "{e}");
     }
     // An empty stack whose rows fit is still an (empty) array.
@@ -146,7 +146,7 @@ fn npy_headers_with_deeply_nested_brackets_are_refused() {
     let path = dir.path().join("nested.npy");
     let bytes = b"\x93NUMPY\x01\x00v\x00{'descr': '<f1', 'forder': False, 'shape':     (         (                      {{{{{{{{{{{{{{{{{{{{   ( (                        -   \x0a)\x00\x00\x80?\x00\x00 \xc0\x00\x00P@\x00\x00\x80@\x00\x00\x00\x00o\x12\x83>";
     std::fs::write(&path, bytes).unwrap();
-    let e = chain(&flowdiff::io::read_array(&path).unwrap_err());
+    let e = flowdiff::io::read_array(&path).unwrap_err().chain();
     assert!(
         e.contains("nested.npy") && e.contains("brackets nested"),
         "{e}"

@@ -168,7 +168,7 @@ fn samplers(a: Args) -> Result<()> {
                     json: a.json,
                 });
             }
-            let source: PointSource = cfg.data.open()?;
+            let source: PointSource = cfg.data.reference().open()?;
             let out = a.out.clone().unwrap_or_else(|| run.join("bench"));
             (
                 cfg.method,

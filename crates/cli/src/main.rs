@@ -6,6 +6,7 @@ mod classifier;
 mod data;
 mod demo;
 mod device_arg;
+mod distill;
 mod eval;
 mod forward;
 mod images;
@@ -37,6 +38,8 @@ enum Command {
     Train(train::Args),
     /// Sample from a trained run.
     Sample(sample::Args),
+    /// A fewer-step student of a trained run (reflow): samples in one or two steps.
+    Distill(distill::Args),
     /// Compare samples with data: sliced W2, energy distance and MMD, with noise floors.
     Eval(eval::Args),
     /// The MNIST classifier behind the image metrics.
@@ -70,6 +73,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Data(a) => data::run(a),
         Command::Train(a) => train::run(a),
         Command::Sample(a) => sample::run(a),
+        Command::Distill(a) => distill::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Nll(a) => nll::run(a),
         Command::Bench(a) => bench::run(a),

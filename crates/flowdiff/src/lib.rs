@@ -67,6 +67,7 @@ pub mod data;
 pub mod device;
 pub mod diffusion;
 pub mod discrete;
+pub mod distill;
 pub mod error;
 pub mod flow;
 pub mod grid;

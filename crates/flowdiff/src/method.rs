@@ -105,6 +105,15 @@ impl Method {
         }
     }
 
+    /// Columns of a training data row for a `dim`-dimensional model: `2·dim` when the data
+    /// holds noise–data pairs ([`Coupling::Pairs`]), else `dim`.
+    pub fn data_columns(&self, dim: usize) -> usize {
+        match self {
+            Method::Flow { coupling, .. } => coupling.data_columns(dim),
+            _ => dim,
+        }
+    }
+
     pub fn objective(&self) -> Box<dyn Objective> {
         match self {
             Method::Diffusion { prediction, .. } => Box::new(DiffusionObjective {

@@ -32,7 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "likelihood",
         ],
     ),
-    ("train", &["train"]),
+    ("train", &["train", "distill"]),
     (
         "eval and report",
         &["metrics", "image_score", "molecules", "report", "workload"],

@@ -27,6 +27,13 @@ pub enum DataSpec {
     Mnist {
         dir: PathBuf,
     },
+    /// Noise–data pairs `[x0 | x1]` (one pair per row of a `.npy`, `2·d` columns) drawn from a
+    /// teacher's ODE, to train a reflow student on (Liu et al. 2022, §2.2); `data` is what the
+    /// pairs' ends stand for, the set the student's samples are compared with.
+    Pairs {
+        path: PathBuf,
+        data: Box<DataSpec>,
+    },
 }
 
 impl DataSpec {
@@ -68,6 +75,16 @@ impl DataSpec {
             DataSpec::Toy { name } => name.name().to_string(),
             DataSpec::File { path } => path.display().to_string(),
             DataSpec::Mnist { dir } => format!("mnist ({})", dir.display()),
+            DataSpec::Pairs { data, .. } => format!("{} (reflow pairs)", data.label()),
+        }
+    }
+
+    /// The data a model trained on this spec should reproduce: the spec itself, or for
+    /// [`DataSpec::Pairs`] the set the pairs stand for.
+    pub fn reference(&self) -> &DataSpec {
+        match self {
+            DataSpec::Pairs { data, .. } => data.reference(),
+            other => other,
         }
     }
 
@@ -80,6 +97,21 @@ impl DataSpec {
                 PointSource::File(array)
             }
             DataSpec::Mnist { dir } => PointSource::Images(images::ImageSet::mnist(dir, true)?),
+            DataSpec::Pairs { path, .. } => {
+                let array = read_array(path)?;
+                let source = path.display().to_string();
+                array.check_samples(2, &source)?;
+                if array.cols % 2 != 0 {
+                    return Err(crate::error::Error::invalid(
+                        source,
+                        format!(
+                            "pairs [x0 | x1] need an even number of columns, found {}",
+                            array.cols
+                        ),
+                    ));
+                }
+                PointSource::File(array)
+            }
         })
     }
 }

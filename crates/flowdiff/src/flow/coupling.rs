@@ -14,6 +14,21 @@ pub enum Coupling {
     /// solving the linear assignment problem exactly.
     #[value(name = "ot", alias = "minibatch-ot", alias = "ot-cfm")]
     MinibatchOt,
+    /// Given pairs: each data row is `[x0 | x1]`, a noise vector and the point a teacher's
+    /// ODE carries it to (rectified flow's reflow, Liu et al. 2022, Algorithm 1). Set by
+    /// `distill`, not chosen on the command line.
+    #[value(skip)]
+    Pairs,
+}
+
+impl Coupling {
+    /// Columns of a data row for a `dim`-dimensional model (pairs hold two points).
+    pub fn data_columns(self, dim: usize) -> usize {
+        match self {
+            Coupling::Pairs => 2 * dim,
+            _ => dim,
+        }
+    }
 }
 
 crate::names::from_str_by_name!(Coupling, "coupling");

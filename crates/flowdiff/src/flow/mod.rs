@@ -44,23 +44,35 @@ impl PathBatch {
 }
 
 /// Draws `tau ~ U[0, 1]` and noise paired with `x1` by `coupling`, and builds [`PathBatch`].
+/// `x1: [n, d]`, or `[n, 2d]` rows `[x0 | x1]` for [`Coupling::Pairs`].
 pub fn path_batch(
     path: &dyn GaussianPath,
     coupling: Coupling,
     x1: Tensor<2>,
     rng: &mut SeededRng,
 ) -> PathBatch {
-    let [n, d] = x1.dims();
     let device = x1.device();
-    let mut z = rng.normal_vec(n * d);
-    if coupling == Coupling::MinibatchOt {
-        let perm = coupling::ot_permutation(&z, &crate::device::to_vec(x1.clone()), d);
-        z = perm
-            .iter()
-            .flat_map(|&j| z[j * d..(j + 1) * d].to_vec())
-            .collect();
-    }
-    let z = crate::device::tensor2(z, n, d, &device);
+    let (x1, z) = match coupling {
+        Coupling::Pairs => {
+            let [n, cols] = x1.dims();
+            let d = cols / 2;
+            let z = x1.clone().slice([0..n, 0..d]);
+            (x1.slice([0..n, d..cols]), z)
+        }
+        Coupling::Independent | Coupling::MinibatchOt => {
+            let [n, d] = x1.dims();
+            let mut z = rng.normal_vec(n * d);
+            if coupling == Coupling::MinibatchOt {
+                let perm = coupling::ot_permutation(&z, &crate::device::to_vec(x1.clone()), d);
+                z = perm
+                    .iter()
+                    .flat_map(|&j| z[j * d..(j + 1) * d].to_vec())
+                    .collect();
+            }
+            (x1, crate::device::tensor2(z, n, d, &device))
+        }
+    };
+    let [n, _] = x1.dims();
     let taus: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
     let cs: Vec<_> = taus.iter().map(|t| path.coeffs(*t)).collect();
     let col = |f: &dyn Fn(usize) -> f64| column((0..n).map(f).collect(), &device);

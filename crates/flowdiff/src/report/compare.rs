@@ -66,7 +66,7 @@ pub fn compare(
     crate::io::create_dir(out)?;
     let device = crate::device::default();
     let first = RunDir(runs[0].clone()).load_config()?;
-    let source = first.data.open()?;
+    let source = first.data.reference().open()?;
     if source.dim() != 2 {
         bail!(
             "compare draws and scores 2-D point runs; {} has dimension {}",
@@ -81,13 +81,13 @@ pub fn compare(
     let mut panels: Vec<(String, Vec<f32>)> = vec![("data".into(), refs[0].clone())];
     for run in runs {
         let (cfg, model) = RunDir(run.clone()).load_model(&device)?;
-        if cfg.data != first.data {
+        if cfg.data.reference() != first.data.reference() {
             bail!(
                 "{} was trained on {}, {} on {}: compare runs on the same data",
                 runs[0].display(),
-                first.data.label(),
+                first.data.reference().label(),
                 run.display(),
-                cfg.data.label()
+                cfg.data.reference().label()
             );
         }
         let name = run.file_name().map_or_else(
@@ -133,7 +133,7 @@ pub fn compare(
     }
     plot::curves(
         &out.join("compare.png"),
-        &format!("quality against NFE ({})", first.data.label()),
+        &format!("quality against NFE ({})", first.data.reference().label()),
         "NFE",
         "sliced W2 / noise floor",
         &series,
@@ -164,7 +164,7 @@ pub fn compare(
         "<p class=\"note\">Every run, sampler and budget on {} ({n} points each), grouped by \
          NFE budget; <span class=\"star\">{BEST}</span> marks the lowest sliced-W2 ratio of each \
          budget.</p>",
-        esc(&first.data.label())
+        esc(&first.data.reference().label())
     ));
     body.push_str(&entries_table(&entries, n, nfe));
     Ok((entries, body))

@@ -60,7 +60,7 @@ pub fn run_section(run: &Path, out: &Path, prefix: &str, seed: u64) -> Result<St
         body.push_str(&figure(&name, "training loss (moving average)"));
     }
     let sampler = report_sampler(&cfg.method);
-    let source = cfg.data.open()?;
+    let source = cfg.data.reference().open()?;
     let d = cfg.model.dim();
     let sol = sampler.run(
         &cfg.method,

@@ -26,6 +26,10 @@ pub struct TrainConfig {
     pub label_dropout: f64,
     /// Write a grid of samples every this many steps (images; 0 = never).
     pub sample_every: usize,
+    /// Start from these weights instead of a random initialisation (a reflow student starts
+    /// from its teacher's, as Liu et al. 2022 do); not read at resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_weights: Option<std::path::PathBuf>,
 }
 
 impl TrainConfig {
@@ -53,6 +57,7 @@ impl TrainConfig {
             batch_size: 512,
             label_dropout: 0.0,
             sample_every: 0,
+            init_weights: None,
         }
     }
 
@@ -80,6 +85,7 @@ impl TrainConfig {
             batch_size: 64,
             label_dropout: if conditional { 0.1 } else { 0.0 },
             sample_every: 500,
+            init_weights: None,
         }
     }
 

@@ -208,7 +208,7 @@ fn regression_loss(
     rng: &mut SeededRng,
     device: &Device,
 ) -> Tensor<1> {
-    let d = cfg.model.dim();
+    let d = source.dim();
     let (x1, labels) = source.sample_labeled(cfg.batch_size, rng);
     let labels = match (cfg.model.num_classes(), labels) {
         (Some(null), Some(mut l)) => {
@@ -255,11 +255,11 @@ pub fn train_with_hook(
     hook: &mut dyn FnMut(usize, &Network) -> Result<()>,
 ) -> Result<Trained<Network>> {
     let run = dir.map(|d| RunDir(d.to_path_buf()));
-    if source.dim() != cfg.model.dim() {
+    let columns = cfg.method.data_columns(cfg.model.dim());
+    if source.dim() != columns {
         bail!(
-            "data has dimension {}, the model expects {}",
-            source.dim(),
-            cfg.model.dim()
+            "data has dimension {}, the model expects {columns}",
+            source.dim()
         );
     }
     cfg.validate()?;
@@ -277,6 +277,13 @@ pub fn train_with_hook(
         cfg.model.min_training_bytes(cfg.batch_size),
     )?;
     let device = opts.device.clone().autodiff();
+    let start = match &cfg.init_weights {
+        Some(path) => Some(
+            checkpoint::load_weights(cfg.model.init(&device), path)
+                .with_context(|| "init_weights: the starting weights do not fit the model")?,
+        ),
+        None => None,
+    };
     let objective = cfg.method.objective();
     let mut loss = |m: &Network, rng: &mut SeededRng| {
         regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
@@ -289,7 +296,7 @@ pub fn train_with_hook(
         &cfg.optim,
         run.as_ref(),
         &device,
-        &|d| cfg.model.init(d),
+        &|d| start.clone().unwrap_or_else(|| cfg.model.init(d)),
         opts,
         &write_config,
         &mut loss,

@@ -1,5 +1,5 @@
 //! `flowdiff demo`: trains diffusion, flow matching (and on moons the hybrid) on moons and
-//! eight-gaussians, samples each with its standard samplers, evaluates against fresh data,
+//! eight-gaussians and a reflow student of each flow run, samples each with its standard samplers, evaluates against fresh data,
 //! compares the methods at matched NFE, and writes the pictures, `summary.json` and an
 //! `index.html` report; ends with the sentences the numbers support.
 
@@ -24,18 +24,18 @@ pub struct Args {
     dev: crate::device_arg::DeviceArg,
     /// Output directory.
     #[arg(long, default_value = "demo")]
-    out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Training steps per model.
     #[arg(long, default_value_t = 5000)]
-    steps: usize,
+    pub(crate) steps: usize,
     /// Samples per evaluation.
     #[arg(long, default_value_t = 5000)]
     n: usize,
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub(crate) seed: u64,
     /// No progress bars.
     #[arg(long)]
-    quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 #[derive(Serialize)]
@@ -55,6 +55,7 @@ struct Summary {
     training: Vec<(String, String, usize, f64, f64)>,
     results: Vec<Row>,
     comparison: Vec<compare::Entry>,
+    students: Vec<flowdiff::distill::Record>,
     sentences: Vec<String>,
 }
 
@@ -96,6 +97,7 @@ pub fn run(a: Args) -> Result<()> {
         training: Vec::new(),
         results: Vec::new(),
         comparison: Vec::new(),
+        students: Vec::new(),
         sentences: Vec::new(),
     };
     let mut losses = Vec::new();
@@ -210,6 +212,9 @@ pub fn run(a: Args) -> Result<()> {
             flowdiff::report::write_run_page(&dir, a.seed)?;
             runs.push(dir);
         }
+        let student = super::demo_reflow::reflow_student(&a, toy, &device)?;
+        summary.students.push(student.record.clone());
+        runs.push(a.out.join(format!("{}-reflow", toy.name())));
         let refs_panels: Vec<Panel> = panels
             .iter()
             .map(|(t, p)| Panel {
@@ -227,7 +232,7 @@ pub fn run(a: Args) -> Result<()> {
         )?;
         println!("comparing on {} at matched NFE", toy.name());
         let sub = a.out.join(format!("{}-compare", toy.name()));
-        let (cmp_n, budgets) = (a.n.min(2000), [5, 10, 20, 50]);
+        let (cmp_n, budgets) = (a.n.min(2000), [1, 2, 5, 10, 20, 50]);
         let (entries, cmp_body) = compare::compare(&runs, &sub, &budgets, cmp_n, a.seed)?;
         conclusions.push_str(&compare::conclusions(
             &entries,
@@ -238,10 +243,15 @@ pub fn run(a: Args) -> Result<()> {
         // The section keeps the figures and the full table; its conclusions are at the top.
         let own = compare::conclusions(&entries, cmp_n, &budgets, "Conclusions");
         let cmp_body = cmp_body.strip_prefix(&own).unwrap_or(&cmp_body);
-        let sentences: Vec<String> = compare::summarize(&entries, a.n.min(2000))
+        let mut sentences: Vec<String> = compare::summarize(&entries, a.n.min(2000))
             .into_iter()
             .map(|s| format!("On {}: {s}", toy.name()))
             .collect();
+        sentences.extend(super::demo_reflow::student_sentence(
+            &entries,
+            toy,
+            &student.record,
+        ));
         body.push_str(&format!("<h2>{}</h2>", toy.name()));
         body.push_str(&html::figure(
             &name,

@@ -3,10 +3,9 @@
 //! STUDENT` continues its training.
 
 use anyhow::{Result, bail};
-use flowdiff::distill::Record;
-use flowdiff::distill::reflow::{PairSpec, cached_pairs, student_config};
+use flowdiff::distill::reflow::{PairSpec, Pairs, distill};
 use flowdiff::solver::{SolveOptions, SolverKind};
-use flowdiff::train::{RunDir, RunKind, TrainOptions, train};
+use flowdiff::train::{RunDir, TrainConfig, TrainOptions};
 use std::path::PathBuf;
 
 /// Which distillation. Reflow applies to every teacher with an ODE sampler (flow, hybrid,
@@ -55,15 +54,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<()> {
-    let teacher = RunDir(a.run.clone());
-    if teacher.kind()? != RunKind::Points {
-        bail!(
-            "--run {}: reflow is built for point runs (image and molecule teachers are not yet)",
-            a.run.display()
-        );
-    }
-    let student = RunDir(a.out.clone());
-    if student.config().exists() {
+    if RunDir(a.out.clone()).config().exists() {
         bail!(
             "{} already holds a run; continue its training with `flowdiff train --resume --out {}` or choose another --out",
             a.out.display(),
@@ -85,24 +76,11 @@ pub fn run(a: Args) -> Result<()> {
         }
         SolveOptions::fixed(a.solver, steps)
     };
-    if solve.solver.is_adaptive() {
-        solve.tol.check()?;
-    }
-    let device = a.dev.get()?;
-    let (tcfg, model) = teacher.load_model(&device)?;
     let spec = PairSpec {
         n: a.pairs as usize,
         seed: a.seed,
         solve,
     };
-    // The student's settings are checked before the pairs are made.
-    let cfg = student_config(
-        &tcfg,
-        &teacher.weights(),
-        &PathBuf::new(),
-        a.steps as usize,
-        a.seed,
-    )?;
     println!(
         "reflow of {}: {} pairs by {} (seed {}) -> {}",
         a.run.display(),
@@ -111,57 +89,38 @@ pub fn run(a: Args) -> Result<()> {
         a.seed,
         a.out.display()
     );
-    let pairs = cached_pairs(&a.run, &model, tcfg.method.path().as_ref(), &spec, !a.quiet)?;
-    println!(
-        "pairs {} {} ({} teacher evaluations each, {:.1}s to make)",
-        pairs.file.display(),
-        if pairs.reused {
-            "reused from the cache"
-        } else {
-            "made"
-        },
-        pairs.nfe_per_pair,
-        pairs.seconds
-    );
-    let cfg = student_config(
-        &tcfg,
-        &teacher.weights(),
-        &pairs.file,
-        cfg.optim.steps,
-        a.seed,
-    )?;
-    let record = Record {
-        method: "reflow".into(),
-        teacher: a.run.clone(),
-        round: Record::load(&a.run)?.map_or(1, |r| r.round + 1),
-        pairs_file: pairs.file.clone(),
-        pairs: pairs.rows,
-        pair_solver: spec.solver_label(),
-        teacher_nfe_per_pair: pairs.nfe_per_pair,
-        teacher_evaluations: (pairs.nfe_per_pair as u64).saturating_mul(pairs.rows as u64),
-        pair_seconds: pairs.seconds,
-        intended_steps: 1,
-    };
-    record.save(&a.out)?;
-    println!(
-        "training the round-{} student for {} steps, seed {}{}",
-        record.round,
-        cfg.optim.steps,
-        cfg.optim.seed,
-        if cfg.init_weights.is_some() {
-            ", starting from the teacher's weights"
-        } else {
-            ""
-        }
-    );
     let opts = TrainOptions {
-        device,
+        device: a.dev.get()?,
         progress: !a.quiet,
         ..TrainOptions::default()
     };
-    let trained = train(&cfg, &cfg.data.open()?, &a.out, opts)?;
-    flowdiff::report::write_run_page(&a.out, cfg.optim.seed)?;
-    super::train::print_done(&trained.outcome, &student);
+    let mut announce = |pairs: &Pairs, cfg: &TrainConfig| {
+        println!(
+            "pairs {} {} ({} teacher evaluations each, {:.1}s to make)",
+            pairs.file.display(),
+            if pairs.reused {
+                "reused from the cache"
+            } else {
+                "made"
+            },
+            pairs.nfe_per_pair,
+            pairs.seconds
+        );
+        println!(
+            "training the student for {} steps, seed {}{}",
+            cfg.optim.steps,
+            cfg.optim.seed,
+            if cfg.init_weights.is_some() {
+                ", starting from the teacher's weights"
+            } else {
+                ""
+            }
+        );
+    };
+    let student = distill(&a.run, &spec, a.steps as usize, &a.out, opts, &mut announce)?;
+    flowdiff::report::write_run_page(&a.out, a.seed)?;
+    super::train::print_done(&student.trained.outcome, &RunDir(a.out.clone()));
+    println!("{}", student.record.cost());
     println!(
         "one-step samples: flowdiff sample --run {} --solver euler --nfe 1 --out samples.npy",
         a.out.display()

@@ -5,6 +5,7 @@ mod bench_images;
 mod classifier;
 mod data;
 mod demo;
+mod demo_reflow;
 mod device_arg;
 mod distill;
 mod eval;

@@ -37,6 +37,9 @@ pub struct Record {
     pub teacher_evaluations: u64,
     /// Wall-clock seconds the pairs took when they were made.
     pub pair_seconds: f64,
+    /// Wall-clock seconds of the student's training (0 until it has trained).
+    #[serde(default)]
+    pub train_seconds: f64,
     /// The number of sampling steps the student is made for.
     pub intended_steps: usize,
 }
@@ -50,6 +53,22 @@ impl Record {
     /// Writes the record into the run directory `dir`, atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
         crate::io::write_json(&Self::path(dir), self)
+    }
+
+    /// One line for pages and logs: the teacher and what the distillation cost.
+    pub fn cost(&self) -> String {
+        format!(
+            "{} student (round {}) of {}: {} pairs × {} teacher evaluations = {} evaluations ({:.0} s), then {:.0} s of training; made for {} step(s)",
+            self.method,
+            self.round,
+            self.teacher.display(),
+            self.pairs,
+            self.teacher_nfe_per_pair,
+            self.teacher_evaluations,
+            self.pair_seconds,
+            self.train_seconds,
+            self.intended_steps
+        )
     }
 
     /// The record of the run in `dir`, or `None` for a run trained on data.

@@ -6,11 +6,12 @@ use crate::error::{Context, Error, Result};
 use crate::flow::{Coupling, PathVelocity};
 use crate::io::{Array2, read_array, write_array, write_json};
 use crate::method::Method;
+use crate::models::Network;
 use crate::models::{Model, NetworkConfig};
 use crate::path::{GaussianPath, PathKind};
 use crate::rng::SeededRng;
 use crate::solver::{SolveOptions, solve};
-use crate::train::TrainConfig;
+use crate::train::{RunDir, RunKind, TrainConfig, TrainOptions, Trained, train};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -194,4 +195,75 @@ pub fn student_config(
     cfg.optim.seed = seed;
     cfg.validate()?;
     Ok(cfg)
+}
+
+/// A trained reflow student: its record (also in `distill.json`), configuration and network.
+pub struct Student {
+    pub record: super::Record,
+    pub config: TrainConfig,
+    pub pairs: Pairs,
+    pub trained: Trained<Network>,
+}
+
+/// One reflow round: the pairs of `spec` from the point run in `teacher_dir` (cached there),
+/// then a student of `steps` steps trained into `out` (seeded with `spec.seed`), its
+/// `distill.json` written before training and completed after. Like [`train`], it writes over
+/// a run already in `out`. `on_pairs` is told the pairs
+/// (made or reused) before the student trains.
+pub fn distill(
+    teacher_dir: &Path,
+    spec: &PairSpec,
+    steps: usize,
+    out: &Path,
+    opts: TrainOptions,
+    on_pairs: &mut dyn FnMut(&Pairs, &TrainConfig),
+) -> Result<Student> {
+    let teacher = RunDir(teacher_dir.to_path_buf());
+    if teacher.kind()? != RunKind::Points {
+        return Err(Error::invalid(
+            "run",
+            format!(
+                "{}: reflow is built for point runs (image and molecule teachers are not yet)",
+                teacher_dir.display()
+            ),
+        ));
+    }
+    if spec.solve.solver.is_adaptive() {
+        spec.solve.tol.check()?;
+    }
+    let (tcfg, model) = teacher.load_model(&opts.device)?;
+    // The student's settings are checked before the pairs are made.
+    student_config(&tcfg, &teacher.weights(), Path::new(""), steps, spec.seed)?;
+    let pairs = cached_pairs(
+        teacher_dir,
+        &model,
+        tcfg.method.path().as_ref(),
+        spec,
+        opts.progress,
+    )?;
+    let config = student_config(&tcfg, &teacher.weights(), &pairs.file, steps, spec.seed)?;
+    on_pairs(&pairs, &config);
+    let mut record = super::Record {
+        method: "reflow".into(),
+        teacher: teacher_dir.to_path_buf(),
+        round: super::Record::load(teacher_dir)?.map_or(1, |r| r.round + 1),
+        pairs_file: pairs.file.clone(),
+        pairs: pairs.rows,
+        pair_solver: spec.solver_label(),
+        teacher_nfe_per_pair: pairs.nfe_per_pair,
+        teacher_evaluations: (pairs.nfe_per_pair as u64).saturating_mul(pairs.rows as u64),
+        pair_seconds: pairs.seconds,
+        train_seconds: 0.0,
+        intended_steps: 1,
+    };
+    record.save(out)?;
+    let trained = train(&config, &config.data.open()?, out, opts)?;
+    record.train_seconds = trained.outcome.seconds;
+    record.save(out)?;
+    Ok(Student {
+        record,
+        config,
+        pairs,
+        trained,
+    })
 }

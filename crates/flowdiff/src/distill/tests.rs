@@ -188,8 +188,14 @@ fn records_round_trip() {
         teacher_nfe_per_pair: 38,
         teacher_evaluations: 380,
         pair_seconds: 1.5,
+        train_seconds: 2.0,
         intended_steps: 1,
     };
     r.save(dir.path()).unwrap();
+    assert!(
+        r.cost().contains("10 pairs × 38 teacher evaluations = 380"),
+        "{}",
+        r.cost()
+    );
     assert_eq!(Record::load(dir.path()).unwrap(), Some(r));
 }

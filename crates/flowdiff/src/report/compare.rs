@@ -167,7 +167,30 @@ pub fn compare(
         esc(&first.data.reference().label())
     ));
     body.push_str(&entries_table(&entries, n, nfe));
+    body.push_str(&students_note(runs)?);
     Ok((entries, body))
+}
+
+/// What each distilled student among `runs` cost (from its `distill.json`), or nothing.
+fn students_note(runs: &[PathBuf]) -> Result<String> {
+    let mut lines = Vec::new();
+    for run in runs {
+        if let Some(record) = crate::distill::Record::load(run)? {
+            let name = run.file_name().map_or_else(
+                || run.display().to_string(),
+                |s| s.to_string_lossy().to_string(),
+            );
+            lines.push(format!("<li>{}: {}</li>", esc(&name), esc(&record.cost())));
+        }
+    }
+    Ok(if lines.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p class=\"note\">Distilled students, with what they cost:</p><ul>{}</ul>",
+            lines.join("")
+        )
+    })
 }
 
 /// Every entry, grouped by budget (ascending), the best row of each budget marked.

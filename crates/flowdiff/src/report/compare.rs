@@ -52,7 +52,7 @@ fn samplers(method: &Method, nfe: usize) -> Vec<Sampler> {
 }
 
 /// Samples every run at every budget; writes `compare.png`, `compare-<nfe>.png` (samples side
-/// by side at the middle budget) and returns the entries and their HTML.
+/// by side at the smallest and the middle budget) and returns the entries and their HTML.
 pub fn compare(
     runs: &[PathBuf],
     out: &Path,
@@ -78,7 +78,12 @@ pub fn compare(
     let refs = reference_draws(|k| source.sample(k, &mut rng), n, REFERENCE_DRAWS);
     let mid = nfe[nfe.len() / 2];
     let mut entries = Vec::new();
-    let mut panels: Vec<(String, Vec<f32>)> = vec![("data".into(), refs[0].clone())];
+    // Side-by-side pictures at the smallest and the middle budget (the smallest shows what
+    // one- and two-step students do that their teachers cannot).
+    let mut shown_budgets = vec![nfe[0], mid];
+    shown_budgets.dedup();
+    let mut panels: Vec<Vec<(String, Vec<f32>)>> =
+        vec![vec![("data".into(), refs[0].clone())]; shown_budgets.len()];
     for run in runs {
         let (cfg, model) = RunDir(run.clone()).load_model(&device)?;
         if cfg.data.reference() != first.data.reference() {
@@ -111,8 +116,9 @@ pub fn compare(
                 let x = crate::device::to_vec(sol.x);
                 let seconds = t.elapsed().as_secs_f64();
                 let ratio = evaluate(&x, &refs, 2, 500).sliced_w2.ratio;
-                if k == mid && Some(s.family()) == shown {
-                    panels.push((format!("{name}: {} ({} NFE)", s.label(), sol.nfe), x));
+                let at = shown_budgets.iter().position(|&b| b == k);
+                if let (Some(at), true) = (at, Some(s.family()) == shown) {
+                    panels[at].push((format!("{name}: {} ({} NFE)", s.label(), sol.nfe), x));
                 }
                 entries.push(Entry {
                     run: name.clone(),
@@ -139,23 +145,30 @@ pub fn compare(
         &series,
         true,
     )?;
-    let p: Vec<Panel> = panels
-        .iter()
-        .map(|(t, x)| Panel {
-            title: t.clone(),
-            points: x,
-        })
-        .collect();
-    let side = format!("compare-{mid}.png");
-    plot::scatter_panels(
-        &out.join(&side),
-        &format!("side by side at {mid} NFE"),
-        &p,
-        p.len(),
-        plot::bounds(&refs[0]),
-    )?;
+    let mut sides = Vec::new();
+    for (budget, panels) in shown_budgets.iter().zip(&panels) {
+        let p: Vec<Panel> = panels
+            .iter()
+            .map(|(t, x)| Panel {
+                title: t.clone(),
+                points: x,
+            })
+            .collect();
+        let side = format!("compare-{budget}.png");
+        plot::scatter_panels(
+            &out.join(&side),
+            &format!("side by side at {budget} NFE"),
+            &p,
+            p.len(),
+            plot::bounds(&refs[0]),
+        )?;
+        sides.push(figure(
+            &side,
+            &format!("samples at {budget} NFE beside data"),
+        ));
+    }
     let mut body = conclusions(&entries, n, nfe, "Conclusions");
-    body.push_str(&figure(&side, &format!("samples at {mid} NFE beside data")));
+    body.push_str(&sides.concat());
     body.push_str(&figure(
         "compare.png",
         "sliced W2 over its noise floor, against NFE (1.0 = as close as fresh data)",

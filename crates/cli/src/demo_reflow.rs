@@ -59,6 +59,7 @@ pub fn student_sentence(
         format!("{}-reflow", toy.name()),
         format!("{}-flow", toy.name()),
     );
+    let pairs = record.pairs.as_ref()?;
     let one = best(&student, 1)?;
     let two = best(&student, 2)?;
     let t20 = best(&teacher, 20)?;
@@ -71,9 +72,9 @@ pub fn student_sentence(
         two.sampler,
         t20.ratio,
         t20.sampler,
-        record.pairs,
-        record.teacher_nfe_per_pair,
-        record.pair_seconds,
+        pairs.rows,
+        pairs.nfe_per_pair,
+        pairs.seconds,
         record.train_seconds
     ))
 }

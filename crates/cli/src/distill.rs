@@ -1,19 +1,22 @@
-//! `flowdiff distill`: a fewer-step student of a trained run (reflow; see
-//! `flowdiff::distill`). The student is an ordinary run directory; `train --resume --out
+//! `flowdiff distill`: a fewer-step student of a trained run (reflow or progressive
+//! distillation; see `flowdiff::distill`). The student is an ordinary run directory; `train --resume --out
 //! STUDENT` continues its training.
 
 use anyhow::{Result, bail};
+use flowdiff::distill::progressive::{self, Rounds};
 use flowdiff::distill::reflow::{PairSpec, Pairs, distill};
 use flowdiff::solver::{SolveOptions, SolverKind};
 use flowdiff::train::{RunDir, TrainConfig, TrainOptions};
 use std::path::PathBuf;
 
-/// Which distillation. Reflow applies to every teacher with an ODE sampler (flow, hybrid,
-/// diffusion through its probability-flow ODE).
+/// Which distillation. Both apply to every teacher with an ODE sampler (flow, hybrid,
+/// diffusion through its probability-flow ODE); see docs/distillation.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DistillMethod {
     /// Rectified flow's reflow (Liu et al. 2022): retrain on the teacher's noise–data pairs.
     Reflow,
+    /// Progressive distillation (Salimans & Ho 2022): halve the Euler steps per round.
+    Progressive,
 }
 
 #[derive(clap::Args, Debug)]
@@ -25,21 +28,31 @@ pub struct Args {
     run: PathBuf,
     #[arg(long, value_enum, default_value = "reflow")]
     method: DistillMethod,
-    /// Noise–data pairs drawn from the teacher (cached in TEACHER/pairs/ and reused).
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(2..=50_000_000))]
-    pairs: u64,
-    /// The teacher's ODE solver for the pairs (an adaptive one with --rtol/--atol, or a fixed
-    /// grid with --nfe).
-    #[arg(long, default_value = "dopri5")]
-    solver: SolverKind,
-    #[arg(long, default_value_t = 1e-5)]
-    rtol: f64,
-    #[arg(long, default_value_t = 1e-5)]
-    atol: f64,
-    /// Steps of a fixed-grid --solver.
+    /// Reflow: noise–data pairs drawn from the teacher (cached in TEACHER/pairs/ and reused)
+    /// [default: 20000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=50_000_000))]
+    pairs: Option<u64>,
+    /// Reflow: the teacher's ODE solver for the pairs (an adaptive one with --rtol/--atol, or
+    /// a fixed grid with --nfe) [default: dopri5].
+    #[arg(long)]
+    solver: Option<SolverKind>,
+    /// Reflow: tolerances of an adaptive --solver [default: 1e-5 each].
+    #[arg(long)]
+    rtol: Option<f64>,
+    #[arg(long)]
+    atol: Option<f64>,
+    /// Reflow: steps of a fixed-grid --solver.
     #[arg(long)]
     nfe: Option<usize>,
-    /// Training steps of the student.
+    /// Progressive: the Euler steps of the first teacher [default: 32, or the teacher's own
+    /// when it is a progressive student].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=1_048_576))]
+    teacher_steps: Option<u64>,
+    /// Progressive: the Euler steps of the final student; rounds halve the teacher's steps
+    /// until they reach it [default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=524_288))]
+    student_steps: Option<u64>,
+    /// Training steps of the student (of each round, for progressive distillation).
     #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..))]
     steps: u64,
     /// Seed of the pairs' noise and of the student's training.
@@ -61,23 +74,53 @@ pub fn run(a: Args) -> Result<()> {
             a.out.display()
         );
     }
-    let solve = if a.solver.is_adaptive() {
+    match a.method {
+        DistillMethod::Reflow => reflow(a),
+        DistillMethod::Progressive => progressive_rounds(a),
+    }
+}
+
+fn options(a: &Args) -> Result<TrainOptions> {
+    Ok(TrainOptions {
+        device: a.dev.get()?,
+        progress: !a.quiet,
+        ..TrainOptions::default()
+    })
+}
+
+fn reflow(a: Args) -> Result<()> {
+    for (given, flag) in [
+        (a.teacher_steps.is_some(), "--teacher-steps"),
+        (a.student_steps.is_some(), "--student-steps"),
+    ] {
+        if given {
+            bail!("{flag} is for --method progressive; reflow students sample in one step");
+        }
+    }
+    let solver = a.solver.unwrap_or(SolverKind::Dopri5);
+    let solve = if solver.is_adaptive() {
         if a.nfe.is_some() {
             bail!(
                 "--nfe is for fixed-grid solvers; {} takes --rtol/--atol",
-                a.solver.name()
+                solver.name()
             );
         }
-        SolveOptions::adaptive(a.solver, a.rtol, a.atol)
+        SolveOptions::adaptive(solver, a.rtol.unwrap_or(1e-5), a.atol.unwrap_or(1e-5))
     } else {
-        let steps = a.solver.steps_for_nfe(a.nfe.unwrap_or(100));
+        if a.rtol.is_some() || a.atol.is_some() {
+            bail!(
+                "--rtol/--atol are for adaptive solvers; {} takes --nfe",
+                solver.name()
+            );
+        }
+        let steps = solver.steps_for_nfe(a.nfe.unwrap_or(100));
         if steps == 0 {
             bail!("--nfe must be at least 1");
         }
-        SolveOptions::fixed(a.solver, steps)
+        SolveOptions::fixed(solver, steps)
     };
     let spec = PairSpec {
-        n: a.pairs as usize,
+        n: a.pairs.unwrap_or(20_000) as usize,
         seed: a.seed,
         solve,
     };
@@ -89,11 +132,7 @@ pub fn run(a: Args) -> Result<()> {
         a.seed,
         a.out.display()
     );
-    let opts = TrainOptions {
-        device: a.dev.get()?,
-        progress: !a.quiet,
-        ..TrainOptions::default()
-    };
+    let opts = options(&a)?;
     let mut announce = |pairs: &Pairs, cfg: &TrainConfig| {
         println!(
             "pairs {} {} ({} teacher evaluations each, {:.1}s to make)",
@@ -124,6 +163,69 @@ pub fn run(a: Args) -> Result<()> {
     println!(
         "one-step samples: flowdiff sample --run {} --solver euler --nfe 1 --out samples.npy",
         a.out.display()
+    );
+    Ok(())
+}
+
+/// The rounds of progressive distillation, each announced and its cost printed.
+fn progressive_rounds(a: Args) -> Result<()> {
+    for (given, flag) in [
+        (a.pairs.is_some(), "--pairs"),
+        (a.solver.is_some(), "--solver"),
+        (a.rtol.is_some(), "--rtol"),
+        (a.atol.is_some(), "--atol"),
+        (a.nfe.is_some(), "--nfe"),
+    ] {
+        if given {
+            bail!("{flag} is for --method reflow; progressive distillation draws no pairs");
+        }
+    }
+    let own = flowdiff::distill::Record::load(&a.run)?
+        .filter(|r| r.method == "progressive")
+        .map(|r| r.intended_steps);
+    let spec = Rounds {
+        teacher_steps: a.teacher_steps.map_or(own.unwrap_or(32), |n| n as usize),
+        student_steps: a.student_steps.unwrap_or(1) as usize,
+        train_steps: a.steps as usize,
+        seed: a.seed,
+    };
+    let rounds = spec.count()?;
+    println!(
+        "progressive distillation of {}: {} Euler steps -> {} in {rounds} round(s) of {} training steps (seed {}) -> {}",
+        a.run.display(),
+        spec.teacher_steps,
+        spec.student_steps,
+        spec.train_steps,
+        a.seed,
+        a.out.display()
+    );
+    let mut announce =
+        |k: usize, teacher: &std::path::Path, student: &std::path::Path, cfg: &TrainConfig| {
+            let t = cfg.teacher.as_ref().map_or(0, |t| t.steps);
+            println!(
+                "round {k}: {} ({t} steps) -> {} ({} step{}){}",
+                teacher.display(),
+                student.display(),
+                t / 2,
+                if t / 2 == 1 { "" } else { "s" },
+                if cfg.init_weights.is_some() {
+                    ", starting from the teacher's weights"
+                } else {
+                    ""
+                }
+            );
+        };
+    let students = progressive::distill(&a.run, &spec, &a.out, options(&a)?, &mut announce)?;
+    for (run, record) in students.runs.iter().zip(&students.records) {
+        flowdiff::report::write_run_page(run, a.seed)?;
+        println!("{}", record.cost());
+    }
+    super::train::print_done(&students.last.outcome, &RunDir(a.out.clone()));
+    println!(
+        "{}-step samples: flowdiff sample --run {} --solver euler --nfe {} --out samples.npy",
+        spec.student_steps,
+        a.out.display(),
+        spec.student_steps
     );
     Ok(())
 }

@@ -94,7 +94,7 @@ pub fn train(r: TrainRequest) -> Result<()> {
         cfg.optim.checkpoint_every = k;
     }
     if let Some(steps) = super::train::minutes_budget(r.minutes, r.resume, r.steps, |m| {
-        gtrain::steps_for_minutes(&cfg, &data.graphs, m, &r.device)
+        Ok(gtrain::steps_for_minutes(&cfg, &data.graphs, m, &r.device))
     })? {
         cfg.optim.steps = steps;
     }

@@ -367,7 +367,7 @@ pub(crate) fn minutes_budget(
     minutes: Option<f64>,
     resume: bool,
     steps: Option<usize>,
-    fit: impl FnOnce(f64) -> usize,
+    fit: impl FnOnce(f64) -> flowdiff::Result<usize>,
 ) -> Result<Option<usize>> {
     let Some(m) = minutes else { return Ok(None) };
     if resume || steps.is_some() {
@@ -376,7 +376,7 @@ pub(crate) fn minutes_budget(
     if m.is_nan() || m <= 0.0 {
         bail!("--minutes must be positive");
     }
-    let fitted = fit(m);
+    let fitted = fit(m)?;
     println!("--minutes {m}: {fitted} steps fit at this machine's measured speed");
     Ok(Some(fitted))
 }

@@ -41,8 +41,8 @@ fn a_reflow_student_is_a_run_that_records_its_teacher_and_reuses_the_pairs() {
             .unwrap();
     assert_eq!(record["method"], "reflow");
     assert_eq!(record["round"], 1);
-    assert_eq!(record["pairs"], 500);
-    assert_eq!(record["teacher_nfe_per_pair"], 20);
+    assert_eq!(record["pairs"]["rows"], 500);
+    assert_eq!(record["pairs"]["nfe_per_pair"], 20);
     assert_eq!(record["teacher_evaluations"], 10_000);
     assert!(record["train_seconds"].as_f64().unwrap() > 0.0);
     // A second student of the same teacher reuses the pairs; a student of the student is round 2.
@@ -101,4 +101,117 @@ fn a_reflow_student_is_a_run_that_records_its_teacher_and_reuses_the_pairs() {
         !out.status.success() && err.contains("not a run directory"),
         "{err}"
     );
+}
+
+/// Progressive distillation of a diffusion run: rounds 4 → 2 → 1, each an ordinary run with
+/// its record; the final student samples in one step and resumes; reflow's flags are refused.
+#[test]
+fn progressive_rounds_are_runs_that_record_their_teachers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (teacher, student) = (dir.path().join("teacher"), dir.path().join("student"));
+    let (t, s) = (p(&teacher), p(&student));
+    ok(&[
+        "train",
+        "--data",
+        "moons",
+        "--method",
+        "diffusion",
+        "--steps",
+        "100",
+        "--width",
+        "32",
+        "--depth",
+        "2",
+        "--out",
+        t,
+        "--quiet",
+    ]);
+    let text = ok(&[
+        "distill",
+        "--run",
+        t,
+        "--method",
+        "progressive",
+        "--teacher-steps",
+        "4",
+        "--steps",
+        "60",
+        "--out",
+        s,
+        "--quiet",
+    ]);
+    assert!(
+        text.contains("in 2 round(s)") && text.contains("round 2:"),
+        "{text}"
+    );
+    let round1 = student.join("rounds").join("steps-2");
+    let read = |dir: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("distill.json")).unwrap()).unwrap()
+    };
+    let (r1, r2) = (read(&round1), read(&student));
+    assert_eq!(
+        (r1["method"].as_str(), r1["round"].as_u64()),
+        (Some("progressive"), Some(1))
+    );
+    assert_eq!(
+        (r1["teacher_steps"].as_u64(), r1["intended_steps"].as_u64()),
+        (Some(4), Some(2))
+    );
+    assert_eq!(r2["teacher"].as_str(), Some(p(&round1)));
+    assert_eq!(
+        (r2["round"].as_u64(), r2["intended_steps"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(r2["teacher_evaluations"].as_u64(), Some(2 * 512 * 60));
+    // The diffusion teacher predicts noise, so round 1 starts afresh; round 2 starts from
+    // round 1's velocity field.
+    let cfg = |dir: &std::path::Path| std::fs::read_to_string(dir.join("config.json")).unwrap();
+    assert!(!cfg(&round1).contains("init_weights"), "{}", cfg(&round1));
+    assert!(cfg(&student).contains("init_weights"), "{}", cfg(&student));
+    let x = dir.path().join("x.npy");
+    let text = ok(&[
+        "sample",
+        "--run",
+        s,
+        "--solver",
+        "euler",
+        "--nfe",
+        "1",
+        "--n",
+        "50",
+        "--out",
+        p(&x),
+    ]);
+    assert!(text.contains("NFE 1"), "{text}");
+    let text = ok(&["train", "--out", s, "--resume", "--steps", "80", "--quiet"]);
+    assert!(text.contains("done: 80 steps"), "{text}");
+    for (flag, value) in [("--pairs", "100"), ("--solver", "euler"), ("--nfe", "4")] {
+        let out = flowdiff(&[
+            "distill",
+            "--run",
+            t,
+            "--method",
+            "progressive",
+            flag,
+            value,
+            "--out",
+            p(&dir.path().join("bad")),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains(flag), "{flag}: {err}");
+    }
+    let out = flowdiff(&[
+        "distill",
+        "--run",
+        t,
+        "--method",
+        "progressive",
+        "--teacher-steps",
+        "6",
+        "--out",
+        p(&dir.path().join("bad")),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("halving 6"), "{err}");
+    assert!(!dir.path().join("bad").exists());
 }

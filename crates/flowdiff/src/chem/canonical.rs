@@ -7,8 +7,9 @@
 //! labels, then the upper triangle of the bond matrix) is lexicographically smallest. The
 //! search prunes with the automorphisms it discovers (two orderings with equal encodings):
 //! an abandoned branch equivalent to an explored one, and candidates in the same orbit
-//! as an explored one, as in McKay's nauty. The result is correct for any graph size;
-//! highly symmetric large graphs are merely slower.
+//! as an explored one, as in McKay's nauty. Connected parts are canonicalised one by one and ordered by
+//! their codes, so many copies of one fragment cost no search. The result is correct for
+//! any graph size; highly symmetric large parts are merely slower.
 
 use crate::chem::graph::{Atom, MolGraph};
 use crate::chem::smiles::to_smiles;
@@ -23,18 +24,80 @@ pub fn canonical_ranks(g: &MolGraph) -> Vec<usize> {
         panic!("cannot canonicalise a malformed graph: {e}");
     }
     let n = g.n_atoms();
-    if n == 0 {
-        return Vec::new();
-    }
     let mut adj = vec![Vec::new(); n];
-    let mut bond = vec![0u8; n * n];
     for &(i, j, b) in &g.bonds {
         adj[i].push((j, b.order()));
         adj[j].push((i, b.order()));
-        bond[i * n + j] = b.order();
-        bond[j * n + i] = b.order();
     }
     let labels: Vec<u16> = g.atoms.iter().map(label).collect();
+    // Each connected part is canonicalised on its own and the parts are ordered by their
+    // codes: the search never meets the automorphisms that swap identical parts, which
+    // grow factorially with their number (many copies of one fragment).
+    let mut parts: Vec<(Vec<u16>, Vec<usize>)> = components(&adj)
+        .into_iter()
+        .map(|atoms| {
+            let (code, at) = canonical_part(&atoms, &adj, &labels);
+            (code, at.into_iter().map(|k| atoms[k]).collect())
+        })
+        .collect();
+    parts.sort_by(|a, b| (a.1.len(), &a.0).cmp(&(b.1.len(), &b.0)));
+    let mut ranks = vec![0; n];
+    for (r, &i) in parts.iter().flat_map(|(_, at)| at).enumerate() {
+        ranks[i] = r;
+    }
+    ranks
+}
+
+/// The connected parts of a graph, each as its atoms in increasing order.
+fn components(adj: &[Vec<(usize, u8)>]) -> Vec<Vec<usize>> {
+    let mut part = vec![usize::MAX; adj.len()];
+    let mut parts = Vec::new();
+    for start in 0..adj.len() {
+        if part[start] != usize::MAX {
+            continue;
+        }
+        let id = parts.len();
+        part[start] = id;
+        let mut atoms = vec![start];
+        let mut k = 0;
+        while k < atoms.len() {
+            for &(v, _) in &adj[atoms[k]] {
+                if part[v] == usize::MAX {
+                    part[v] = id;
+                    atoms.push(v);
+                }
+            }
+            k += 1;
+        }
+        atoms.sort_unstable();
+        parts.push(atoms);
+    }
+    parts
+}
+
+/// The canonical code and order of one connected part (`atoms`, indices into the whole
+/// graph's `adj` and `labels`): the order lists positions in `atoms`.
+fn canonical_part(
+    atoms: &[usize],
+    adj: &[Vec<(usize, u8)>],
+    labels: &[u16],
+) -> (Vec<u16>, Vec<usize>) {
+    let n = atoms.len();
+    let mut local = vec![usize::MAX; adj.len()];
+    for (k, &i) in atoms.iter().enumerate() {
+        local[i] = k;
+    }
+    let adj: Vec<Vec<(usize, u8)>> = atoms
+        .iter()
+        .map(|&i| adj[i].iter().map(|&(v, b)| (local[v], b)).collect())
+        .collect();
+    let mut bond = vec![0u8; n * n];
+    for (i, a) in adj.iter().enumerate() {
+        for &(j, b) in a {
+            bond[i * n + j] = b;
+        }
+    }
+    let labels: Vec<u16> = atoms.iter().map(|&i| labels[i]).collect();
     let keys: Vec<(u16, usize, Vec<u8>)> = (0..n)
         .map(|i| {
             let mut orders: Vec<u8> = adj[i].iter().map(|&(_, b)| b).collect();
@@ -52,11 +115,7 @@ pub fn canonical_ranks(g: &MolGraph) -> Vec<usize> {
     };
     search.run(cells_from_keys(&keys), &mut Vec::new());
     let best = search.best.expect("the search reaches at least one leaf");
-    let mut ranks = vec![0; n];
-    for (r, &i) in best.at.iter().enumerate() {
-        ranks[i] = r;
-    }
-    ranks
+    (best.code, best.at)
 }
 
 /// The graph with its atoms in canonical order: isomorphic graphs give equal results.

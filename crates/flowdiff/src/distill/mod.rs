@@ -8,10 +8,18 @@
 //! student's paths straighten, the fewer Euler steps reproduce the teacher's law; a straight
 //! path needs one. Rounds repeat with the student as the next teacher.
 //!
+//! **Progressive distillation** (Salimans & Ho 2022, Algorithm 2) halves the sampling steps
+//! per round: a student learns one Euler step for two of its teacher's, starting from the
+//! teacher's weights when the teacher is a velocity field ([`crate::flow::progressive`]);
+//! rounds repeat until the steps wanted. It applies to the same teachers as reflow (any ODE
+//! sampler), needs no pairs, and keeps the teacher's path; reflow straightens the paths
+//! instead, which one Euler step then follows.
+//!
 //! A student is an ordinary point run (`config.json`, weights, checkpoints): `sample`,
 //! `bench`, `compare`, the report and `train --resume` accept it. `distill.json` beside its
 //! config records the teacher, the round, the pairs and their cost ([`Record`]).
 
+pub mod progressive;
 pub mod reflow;
 
 use crate::error::{Context, Result};
@@ -21,27 +29,41 @@ use std::path::{Path, PathBuf};
 /// What a student run records about how it was made (`distill.json`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
-    /// `reflow`.
+    /// `reflow` or `progressive`.
     pub method: String,
     /// The teacher's run directory.
     pub teacher: PathBuf,
     /// 1 for a teacher trained on data, the teacher's round + 1 for a student of a student.
     pub round: usize,
-    /// The pairs file (cached in the teacher's run, reused by later students).
-    pub pairs_file: PathBuf,
-    pub pairs: usize,
-    /// How the teacher's ODE was solved for the pairs.
-    pub pair_solver: String,
-    /// Teacher network evaluations per pair, and in all (`per pair × pairs`).
-    pub teacher_nfe_per_pair: usize,
+    /// Reflow: the noise–data pairs the student trained on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pairs: Option<PairsUsed>,
+    /// Progressive: the teacher's Euler steps, two of which make one of the student's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher_steps: Option<usize>,
+    /// Teacher network evaluations in all (pairs × NFE per pair for reflow; two per training
+    /// row for progressive distillation).
     pub teacher_evaluations: u64,
-    /// Wall-clock seconds the pairs took when they were made.
-    pub pair_seconds: f64,
-    /// Wall-clock seconds of the student's training (0 until it has trained).
+    /// Wall-clock seconds of the student's training (0 until it has trained; for progressive
+    /// distillation it includes the teacher's evaluations).
     #[serde(default)]
     pub train_seconds: f64,
     /// The number of sampling steps the student is made for.
     pub intended_steps: usize,
+}
+
+/// The pairs of a reflow student.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairsUsed {
+    /// The pairs file (cached in the teacher's run, reused by later students).
+    pub file: PathBuf,
+    pub rows: usize,
+    /// How the teacher's ODE was solved for the pairs.
+    pub solver: String,
+    /// Teacher network evaluations per pair.
+    pub nfe_per_pair: usize,
+    /// Wall-clock seconds the pairs took when they were made.
+    pub seconds: f64,
 }
 
 impl Record {
@@ -57,16 +79,25 @@ impl Record {
 
     /// One line for pages and logs: the teacher and what the distillation cost.
     pub fn cost(&self) -> String {
+        let made = match (&self.pairs, self.teacher_steps) {
+            (Some(p), _) => format!(
+                "{} pairs × {} teacher evaluations = {} evaluations ({:.0} s), then {:.0} s of training",
+                p.rows, p.nfe_per_pair, self.teacher_evaluations, p.seconds, self.train_seconds
+            ),
+            (None, Some(n)) => format!(
+                "two of the teacher's {n} Euler steps per step, {} teacher evaluations in {:.0} s of training",
+                self.teacher_evaluations, self.train_seconds
+            ),
+            (None, None) => format!(
+                "{} teacher evaluations, {:.0} s of training",
+                self.teacher_evaluations, self.train_seconds
+            ),
+        };
         format!(
-            "{} student (round {}) of {}: {} pairs × {} teacher evaluations = {} evaluations ({:.0} s), then {:.0} s of training; made for {} step(s)",
+            "{} student (round {}) of {}: {made}; made for {} step(s)",
             self.method,
             self.round,
             self.teacher.display(),
-            self.pairs,
-            self.teacher_nfe_per_pair,
-            self.teacher_evaluations,
-            self.pair_seconds,
-            self.train_seconds,
             self.intended_steps
         )
     }
@@ -85,5 +116,7 @@ impl Record {
     }
 }
 
+#[cfg(test)]
+mod progressive_tests;
 #[cfg(test)]
 mod tests;

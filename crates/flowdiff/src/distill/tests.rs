@@ -14,11 +14,11 @@ use crate::solver::{SolveOptions, SolverKind};
 use crate::train::{TrainConfig, TrainOptions, fit};
 use std::sync::Arc;
 
-const MEAN: [f64; 2] = [1.0, -2.0];
+pub(super) const MEAN: [f64; 2] = [1.0, -2.0];
 const STDS: [f64; 2] = [2.0, 0.5];
 const ANGLE: f64 = 0.6;
 
-fn teacher() -> ExactModel {
+pub(super) fn teacher() -> ExactModel {
     ExactModel {
         data: GaussianMixture::rotated_gaussian_2d(MEAN, STDS, ANGLE),
         path: Arc::from(PathKind::cond_ot().build()),
@@ -49,7 +49,7 @@ fn spec(n: usize) -> PairSpec {
 }
 
 /// Mean and row-major covariance of `[n, 2]` points.
-fn moments(x: &[f32]) -> ([f64; 2], [f64; 4]) {
+pub(super) fn moments(x: &[f32]) -> ([f64; 2], [f64; 4]) {
     let n = (x.len() / 2) as f64;
     let mut m = [0.0; 2];
     for r in x.chunks(2) {
@@ -182,12 +182,15 @@ fn records_round_trip() {
         method: "reflow".into(),
         teacher: "runs/flow".into(),
         round: 1,
-        pairs_file: "runs/flow/pairs/x.npy".into(),
-        pairs: 10,
-        pair_solver: "dopri5".into(),
-        teacher_nfe_per_pair: 38,
+        pairs: Some(PairsUsed {
+            file: "runs/flow/pairs/x.npy".into(),
+            rows: 10,
+            solver: "dopri5".into(),
+            nfe_per_pair: 38,
+            seconds: 1.5,
+        }),
+        teacher_steps: None,
         teacher_evaluations: 380,
-        pair_seconds: 1.5,
         train_seconds: 2.0,
         intended_steps: 1,
     };

@@ -3,6 +3,7 @@
 //! noise (`tau = 0`) to data (`tau = 1`).
 
 pub mod coupling;
+pub mod progressive;
 
 use crate::convert::{Prediction, convert};
 use crate::models::Model;

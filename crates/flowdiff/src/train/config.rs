@@ -30,6 +30,18 @@ pub struct TrainConfig {
     /// from its teacher's, as Liu et al. 2022 do); not read at resume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init_weights: Option<std::path::PathBuf>,
+    /// Train by progressive distillation of this teacher instead of on the method's own
+    /// objective ([`crate::flow::progressive`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher: Option<Teacher>,
+}
+
+/// The teacher of a progressive-distillation student: a point run and the Euler steps it
+/// samples with; the student learns to sample with half as many.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Teacher {
+    pub run: std::path::PathBuf,
+    pub steps: usize,
 }
 
 impl TrainConfig {
@@ -58,6 +70,7 @@ impl TrainConfig {
             label_dropout: 0.0,
             sample_every: 0,
             init_weights: None,
+            teacher: None,
         }
     }
 
@@ -86,6 +99,7 @@ impl TrainConfig {
             label_dropout: if conditional { 0.1 } else { 0.0 },
             sample_every: 500,
             init_weights: None,
+            teacher: None,
         }
     }
 
@@ -115,6 +129,22 @@ impl TrainConfig {
                 ));
             }
             _ => {}
+        }
+        if let Some(t) = &self.teacher {
+            if t.steps < 2 || t.steps % 2 != 0 {
+                return Err(Error::invalid(
+                    "teacher.steps",
+                    format!("must be even and at least 2, got {}", t.steps),
+                ));
+            }
+            if self.method.prediction() != crate::convert::Prediction::Velocity
+                || self.method.heads() != 1
+            {
+                return Err(Error::invalid(
+                    "teacher",
+                    "a progressive student is a one-head velocity field (method flow)",
+                ));
+            }
         }
         if let NetworkConfig::Mlp(m) = &self.model {
             if m.dim == 0 || m.width == 0 || m.depth == 0 {

@@ -24,7 +24,7 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use checkpoint::TrainState;
-pub use config::TrainConfig;
+pub use config::{Teacher, TrainConfig};
 pub use engine::Optimization;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -198,6 +198,17 @@ pub fn fit(
     train_with_hook(cfg, source, None, opts, &mut |_, _| Ok(()))
 }
 
+/// [`fit`] on any objective (a custom one, or a distillation objective with a closed-form
+/// teacher); `cfg.method` and `cfg.teacher` are not used for the loss.
+pub fn fit_objective(
+    cfg: &TrainConfig,
+    objective: &dyn Objective,
+    source: &dyn DataSource,
+    opts: TrainOptions,
+) -> Result<Trained<Network>> {
+    train_objective(cfg, objective, source, None, opts, &mut |_, _| Ok(()))
+}
+
 /// One optimisation step's inputs: a batch of data (with labels for conditional networks,
 /// some replaced by the null class) turned into a regression by the objective.
 fn regression_loss(
@@ -236,19 +247,36 @@ pub fn steps_for_minutes(
     source: &dyn DataSource,
     minutes: f64,
     device: &Device,
-) -> usize {
+) -> Result<usize> {
+    let objective = objective_of(cfg, device)?;
     let device = device.clone().autodiff();
-    let objective = cfg.method.objective();
     let mut loss = |m: &Network, rng: &mut SeededRng| {
         regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
     };
-    engine::steps_for_minutes(&cfg.optim, cfg.model.init(&device), &mut loss, minutes)
+    Ok(engine::steps_for_minutes(
+        &cfg.optim,
+        cfg.model.init(&device),
+        &mut loss,
+        minutes,
+    ))
 }
 
 /// [`train`] into `dir` (or in memory without one), calling `hook(step, ema)` every
 /// `cfg.sample_every` steps (e.g. to draw samples).
 pub fn train_with_hook(
     cfg: &TrainConfig,
+    source: &dyn DataSource,
+    dir: Option<&Path>,
+    opts: TrainOptions,
+    hook: &mut dyn FnMut(usize, &Network) -> Result<()>,
+) -> Result<Trained<Network>> {
+    let objective = objective_of(cfg, &opts.device)?;
+    train_objective(cfg, objective.as_ref(), source, dir, opts, hook)
+}
+
+fn train_objective(
+    cfg: &TrainConfig,
+    objective: &dyn Objective,
     source: &dyn DataSource,
     dir: Option<&Path>,
     opts: TrainOptions,
@@ -284,10 +312,8 @@ pub fn train_with_hook(
         ),
         None => None,
     };
-    let objective = cfg.method.objective();
-    let mut loss = |m: &Network, rng: &mut SeededRng| {
-        regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
-    };
+    let mut loss =
+        |m: &Network, rng: &mut SeededRng| regression_loss(cfg, m, objective, source, rng, &device);
     let write_config = || match &run {
         Some(run) => write_json(&run.config(), cfg),
         None => Ok(()),
@@ -302,6 +328,30 @@ pub fn train_with_hook(
         &mut loss,
         engine::Hook::new(cfg.sample_every, hook),
     )
+}
+
+/// What the steps regress: the method's objective, or progressive distillation of the
+/// config's teacher (loaded onto `device`, without autodiff).
+fn objective_of(cfg: &TrainConfig, device: &Device) -> Result<Box<dyn Objective>> {
+    let Some(teacher) = &cfg.teacher else {
+        return Ok(cfg.method.objective());
+    };
+    let run = RunDir(teacher.run.clone());
+    let (tcfg, model) = run
+        .load_model(device)
+        .with_context(|| format!("teacher: loading {}", teacher.run.display()))?;
+    if tcfg.model.dim() != cfg.model.dim() || tcfg.model.num_classes().is_some() {
+        bail!(
+            "teacher: {} is not an unconditional model of the student's {} dimensions",
+            teacher.run.display(),
+            cfg.model.dim()
+        );
+    }
+    Ok(Box::new(crate::flow::progressive::ProgressiveObjective {
+        teacher: Box::new(model),
+        path: tcfg.method.path(),
+        teacher_steps: teacher.steps,
+    }))
 }
 
 /// Updates the run's sampling weights and loss log, then writes a full checkpoint (weights,

@@ -1,0 +1,163 @@
+//! Progressive-distillation rounds (Salimans & Ho 2022, Algorithm 2): from a teacher sampled
+//! with `N` Euler steps, a student for `N/2`, then its student for `N/4`, … down to the steps
+//! wanted. Each round is an ordinary point run whose config names its teacher
+//! ([`crate::train::Teacher`]); the objective is [`crate::flow::progressive`].
+
+use crate::error::{Error, Result};
+use crate::flow::Coupling;
+use crate::method::Method;
+use crate::models::NetworkConfig;
+use crate::path::PathKind;
+use crate::train::{RunDir, RunKind, Teacher, TrainConfig, TrainOptions, Trained, train};
+use std::path::{Path, PathBuf};
+
+/// How many rounds and how long each trains.
+#[derive(Clone, Debug)]
+pub struct Rounds {
+    /// `N`: the first teacher's Euler steps.
+    pub teacher_steps: usize,
+    /// The final student's steps (`N / 2^rounds`).
+    pub student_steps: usize,
+    /// Training steps per round.
+    pub train_steps: usize,
+    pub seed: u64,
+}
+
+impl Rounds {
+    /// Checks that halving `teacher_steps` reaches `student_steps`; returns the rounds.
+    pub fn count(&self) -> Result<usize> {
+        let (n, m) = (self.teacher_steps, self.student_steps);
+        if m == 0 || n <= m || n % m != 0 || !(n / m).is_power_of_two() {
+            return Err(Error::invalid(
+                "teacher_steps",
+                format!(
+                    "halving {n} teacher steps must reach {m} student steps (e.g. 32 → 1, 16 → 2)"
+                ),
+            ));
+        }
+        if self.train_steps == 0 {
+            return Err(Error::invalid("steps", "must be at least 1"));
+        }
+        Ok((n / m).trailing_zeros() as usize)
+    }
+}
+
+/// A student of one round: a velocity MLP the size of the teacher's, on the teacher's data
+/// and path, starting from the teacher's weights where the teacher is itself a one-head
+/// velocity field (a flow run or a student); a diffusion or hybrid teacher predicts another
+/// quantity, so its student starts afresh.
+pub fn student_config(
+    teacher: &TrainConfig,
+    teacher_dir: &Path,
+    teacher_steps: usize,
+    train_steps: usize,
+    seed: u64,
+) -> Result<TrainConfig> {
+    let NetworkConfig::Mlp(mlp) = &teacher.model else {
+        return Err(Error::invalid(
+            "run",
+            "progressive distillation is built for point runs (image teachers are not yet)",
+        ));
+    };
+    let velocity = matches!(teacher.method, Method::Flow { .. }) && mlp.outputs == mlp.dim;
+    let path = match teacher.method {
+        Method::Flow { path, .. } | Method::Hybrid { path, .. } => path,
+        // The student predicts velocity, which needs no path to sample; the teacher's own
+        // (discrete) path is the one its states are drawn on.
+        Method::Diffusion { .. } => PathKind::vp(),
+    };
+    let mut cfg = teacher.clone();
+    cfg.method = Method::Flow {
+        path,
+        coupling: Coupling::Independent,
+    };
+    cfg.data = teacher.data.reference().clone();
+    let mut student_mlp = mlp.clone();
+    student_mlp.outputs = mlp.dim;
+    cfg.model = NetworkConfig::Mlp(student_mlp);
+    cfg.init_weights = velocity.then(|| RunDir(teacher_dir.to_path_buf()).weights());
+    cfg.teacher = Some(Teacher {
+        run: teacher_dir.to_path_buf(),
+        steps: teacher_steps,
+    });
+    cfg.optim.steps = train_steps;
+    cfg.optim.seed = seed;
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+/// The students of every round, the last one in `out`, the others in
+/// `out/rounds/steps-K` (K their intended steps); each has its `distill.json`.
+pub struct Students {
+    pub runs: Vec<PathBuf>,
+    pub records: Vec<super::Record>,
+    pub last: Trained<crate::models::Network>,
+}
+
+/// Runs the rounds of `spec` from the point run in `teacher_dir` into `out`, telling
+/// `on_round(k, teacher, student, config)` before each round trains.
+pub fn distill(
+    teacher_dir: &Path,
+    spec: &Rounds,
+    out: &Path,
+    opts: TrainOptions,
+    on_round: &mut dyn FnMut(usize, &Path, &Path, &TrainConfig),
+) -> Result<Students> {
+    let rounds = spec.count()?;
+    let first = RunDir(teacher_dir.to_path_buf());
+    if first.kind()? != RunKind::Points {
+        return Err(Error::invalid(
+            "run",
+            format!(
+                "{}: progressive distillation is built for point runs (image and molecule teachers are not yet)",
+                teacher_dir.display()
+            ),
+        ));
+    }
+    let first_round = super::Record::load(teacher_dir)?.map_or(1, |r| r.round + 1);
+    // Every round's settings are checked before the first one trains.
+    student_config(
+        &first.load_config()?,
+        teacher_dir,
+        spec.teacher_steps,
+        spec.train_steps,
+        spec.seed,
+    )?;
+    let (mut runs, mut records, mut last) = (Vec::new(), Vec::new(), None);
+    let mut teacher = teacher_dir.to_path_buf();
+    let mut steps = spec.teacher_steps;
+    for k in 0..rounds {
+        let student = if k + 1 == rounds {
+            out.to_path_buf()
+        } else {
+            out.join("rounds").join(format!("steps-{}", steps / 2))
+        };
+        let tcfg = RunDir(teacher.clone()).load_config()?;
+        let cfg = student_config(&tcfg, &teacher, steps, spec.train_steps, spec.seed)?;
+        on_round(k + 1, &teacher, &student, &cfg);
+        let mut record = super::Record {
+            method: "progressive".into(),
+            teacher: teacher.clone(),
+            round: first_round + k,
+            pairs: None,
+            teacher_steps: Some(steps),
+            teacher_evaluations: 2 * (cfg.batch_size as u64) * (cfg.optim.steps as u64),
+            train_seconds: 0.0,
+            intended_steps: steps / 2,
+        };
+        record.save(&student)?;
+        let trained = train(&cfg, &cfg.data.open()?, &student, opts.clone())?;
+        record.train_seconds = trained.outcome.seconds;
+        record.save(&student)?;
+        runs.push(student.clone());
+        records.push(record);
+        last = Some(trained);
+        teacher = student;
+        steps /= 2;
+    }
+    Ok(Students {
+        runs,
+        records,
+        last: last.expect("at least one round"),
+    })
+}

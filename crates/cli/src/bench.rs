@@ -26,7 +26,7 @@ pub struct Args {
     /// With --exact: diffusion or flow.
     #[arg(long, default_value = "flow")]
     method: String,
-    /// NFE budgets, comma separated (default 5,10,20,50,100; image runs 10,20).
+    /// NFE budgets, comma separated (default 5,10,20,50,100; a distilled student: 1,2,4,8,20, with its teacher beside it; image runs 10,20).
     #[arg(long, value_delimiter = ',')]
     nfe: Vec<usize>,
     /// Tolerances for the adaptive solvers, comma separated.
@@ -199,8 +199,19 @@ fn samplers(a: Args) -> Result<()> {
     // Where the results go is checked before any sampling.
     flowdiff::io::create_dir(&out)?;
     let n = a.n.unwrap_or(5000);
+    let student = match &a.run {
+        Some(run) => flowdiff::distill::Record::load(run)?.map(|r| {
+            let teacher = r.teacher.clone();
+            (r, teacher)
+        }),
+        None => None,
+    };
     let nfe = if a.nfe.is_empty() {
-        vec![5, 10, 20, 50, 100]
+        if student.is_some() {
+            vec![1, 2, 4, 8, 20]
+        } else {
+            vec![5, 10, 20, 50, 100]
+        }
     } else {
         a.nfe.clone()
     };
@@ -233,44 +244,53 @@ fn samplers(a: Args) -> Result<()> {
             });
         }
     }
-    let mut rows = Vec::new();
     println!(
         "{:<22} {:>5} {:>9} {:>11} {:>10}",
         "sampler", "NFE", "seconds", "samples/s", "SW2 ratio"
     );
-    for sampler in plan {
-        // Warm-up on a small batch, then the timed run (inference device, no autodiff graph).
-        sampler.run(
-            &method,
-            model.as_ref(),
-            64,
-            &mut SeededRng::new(a.seed),
-            false,
-        )?;
-        let t = std::time::Instant::now();
-        let sol = sampler.run(
-            &method,
-            model.as_ref(),
-            n,
-            &mut SeededRng::new(a.seed).fork("sample"),
-            false,
-        )?;
-        let x = flowdiff::device::to_vec(sol.x);
-        let seconds = t.elapsed().as_secs_f64();
-        let ratio = evaluate(&x, &refs, d, 500).sliced_w2.ratio;
-        let row = Row {
-            sampler: sampler.label(),
-            family: sampler.family(),
-            nfe: sol.nfe,
-            seconds,
-            samples_per_second: n as f64 / seconds,
-            sliced_w2_ratio: ratio,
-        };
-        println!(
-            "{:<22} {:>5} {:>9.3} {:>11.0} {:>9.2}x",
-            row.sampler, row.nfe, row.seconds, row.samples_per_second, row.sliced_w2_ratio
-        );
-        rows.push(row);
+    let measure = |prefix: &str, method: &Method, model: &dyn Model, plan: Vec<Sampler>| {
+        let mut rows = Vec::new();
+        for sampler in plan {
+            // Warm-up on a small batch, then the timed run (inference device, no autodiff graph).
+            sampler.run(method, model, 64, &mut SeededRng::new(a.seed), false)?;
+            let t = std::time::Instant::now();
+            let sol = sampler.run(
+                method,
+                model,
+                n,
+                &mut SeededRng::new(a.seed).fork("sample"),
+                false,
+            )?;
+            let x = flowdiff::device::to_vec(sol.x);
+            let seconds = t.elapsed().as_secs_f64();
+            let ratio = evaluate(&x, &refs, d, 500).sliced_w2.ratio;
+            let row = Row {
+                sampler: format!("{prefix}{}", sampler.label()),
+                family: format!("{prefix}{}", sampler.family()),
+                nfe: sol.nfe,
+                seconds,
+                samples_per_second: n as f64 / seconds,
+                sliced_w2_ratio: ratio,
+            };
+            println!(
+                "{:<22} {:>5} {:>9.3} {:>11.0} {:>9.2}x",
+                row.sampler, row.nfe, row.seconds, row.samples_per_second, row.sliced_w2_ratio
+            );
+            rows.push(row);
+        }
+        anyhow::Ok(rows)
+    };
+    let mut rows = measure("", &method, model.as_ref(), plan)?;
+    // A distilled student: its teacher beside it at the same budgets, and what it cost.
+    if let Some((record, teacher)) = &student {
+        println!("its teacher {}:", record.teacher.display());
+        let (tcfg, tmodel) = RunDir(teacher.clone()).load_model(&device)?;
+        let plan = nfe
+            .iter()
+            .flat_map(|&k| Sampler::all_for(&tcfg.method, k))
+            .collect();
+        rows.extend(measure("teacher ", &tcfg.method, &tmodel, plan)?);
+        println!("{}", record.cost());
     }
     let mut families: Vec<String> = rows.iter().map(|r| r.family.clone()).collect();
     families.dedup();

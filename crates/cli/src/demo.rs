@@ -1,5 +1,5 @@
 //! `flowdiff demo`: trains diffusion, flow matching (and on moons the hybrid) on moons and
-//! eight-gaussians and a reflow student of each flow run, samples each with its standard samplers, evaluates against fresh data,
+//! eight-gaussians, a reflow student and progressive students of each flow run, samples each with its standard samplers, evaluates against fresh data,
 //! compares the methods at matched NFE, and writes the pictures, `summary.json` and an
 //! `index.html` report; ends with the sentences the numbers support.
 
@@ -215,6 +215,11 @@ pub fn run(a: Args) -> Result<()> {
         let student = super::demo_reflow::reflow_student(&a, toy, &device)?;
         summary.students.push(student.record.clone());
         runs.push(a.out.join(format!("{}-reflow", toy.name())));
+        let progressive = super::demo_reflow::progressive_students(&a, toy, &device)?;
+        summary.students.extend(progressive.records.iter().cloned());
+        for steps in [2, 1] {
+            runs.push(super::demo_reflow::progressive_round(&a.out, toy, steps));
+        }
         let refs_panels: Vec<Panel> = panels
             .iter()
             .map(|(t, p)| Panel {
@@ -252,6 +257,11 @@ pub fn run(a: Args) -> Result<()> {
             toy,
             &student.record,
         ));
+        sentences.extend(super::demo_reflow::progressive_sentence(
+            &entries,
+            toy,
+            &progressive,
+        ));
         body.push_str(&format!("<h2>{}</h2>", toy.name()));
         body.push_str(&html::figure(
             &name,
@@ -262,7 +272,8 @@ pub fn run(a: Args) -> Result<()> {
             .iter()
             .map(|r| {
                 let n = r.file_name().unwrap().to_string_lossy().to_string();
-                format!("<a href=\"{n}/index.html\">{n}</a>")
+                let at = r.strip_prefix(&a.out).unwrap_or(r).display().to_string();
+                format!("<a href=\"{at}/index.html\">{n}</a>")
             })
             .collect();
         body.push_str(&format!("<p>Run pages: {}</p>", links.join(" · ")));

@@ -44,7 +44,7 @@ pub struct Args {
     /// Reflow: steps of a fixed-grid --solver.
     #[arg(long)]
     nfe: Option<usize>,
-    /// Progressive: the Euler steps of the first teacher [default: 32, or the teacher's own
+    /// Progressive: the Euler steps of the first teacher [default: 128, or the teacher's own
     /// when it is a progressive student].
     #[arg(long, value_parser = clap::value_parser!(u64).range(2..=1_048_576))]
     teacher_steps: Option<u64>,
@@ -184,7 +184,7 @@ fn progressive_rounds(a: Args) -> Result<()> {
         .filter(|r| r.method == "progressive")
         .map(|r| r.intended_steps);
     let spec = Rounds {
-        teacher_steps: a.teacher_steps.map_or(own.unwrap_or(32), |n| n as usize),
+        teacher_steps: a.teacher_steps.map_or(own.unwrap_or(128), |n| n as usize),
         student_steps: a.student_steps.unwrap_or(1) as usize,
         train_steps: a.steps as usize,
         seed: a.seed,

@@ -378,6 +378,8 @@ fn demo_runs_end_to_end_at_a_small_size() {
         "eight-gaussians-comparison.png",
         "moons-compare/compare.png",
         "moons-hybrid/index.html",
+        "moons-progressive/index.html",
+        "moons-progressive/rounds/moons-progressive-2step/index.html",
         "forward-noising.png",
         "loss.png",
     ] {
@@ -386,4 +388,9 @@ fn demo_runs_end_to_end_at_a_small_size() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert!(summary["sentences"].as_array().unwrap().len() >= 4);
+    let sentences = summary["sentences"].to_string();
+    assert!(
+        sentences.contains("progressive distillation of moons-flow"),
+        "{sentences}"
+    );
 }

@@ -144,7 +144,7 @@ fn progressive_rounds_are_runs_that_record_their_teachers() {
         text.contains("in 2 round(s)") && text.contains("round 2:"),
         "{text}"
     );
-    let round1 = student.join("rounds").join("steps-2");
+    let round1 = student.join("rounds").join("student-2step");
     let read = |dir: &std::path::Path| -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join("distill.json")).unwrap()).unwrap()
     };
@@ -183,6 +183,26 @@ fn progressive_rounds_are_runs_that_record_their_teachers() {
         p(&x),
     ]);
     assert!(text.contains("NFE 1"), "{text}");
+    // bench puts the student's teacher beside it at the same budgets, with the cost.
+    let text = ok(&[
+        "bench",
+        "--run",
+        s,
+        "--n",
+        "300",
+        "--nfe",
+        "1,2",
+        "--tol",
+        "1e-2",
+        "--out",
+        p(&dir.path().join("bench")),
+    ]);
+    assert!(
+        text.contains("its teacher")
+            && text.contains("teacher ode-euler-1")
+            && text.contains("progressive student (round 2)"),
+        "{text}"
+    );
     let text = ok(&["train", "--out", s, "--resume", "--steps", "80", "--quiet"]);
     assert!(text.contains("done: 80 steps"), "{text}");
     for (flag, value) in [("--pairs", "100"), ("--solver", "euler"), ("--nfe", "4")] {

@@ -87,11 +87,20 @@ pub fn student_config(
 }
 
 /// The students of every round, the last one in `out`, the others in
-/// `out/rounds/steps-K` (K their intended steps); each has its `distill.json`.
+/// `out/rounds/NAME-Kstep` (NAME the last one's directory name, K their intended steps, so
+/// that pages comparing them tell them apart); each has its `distill.json`.
 pub struct Students {
     pub runs: Vec<PathBuf>,
     pub records: Vec<super::Record>,
     pub last: Trained<crate::models::Network>,
+}
+
+/// The directory name of the round whose student samples in `steps` steps.
+pub fn round_name(out: &Path, steps: usize) -> String {
+    let name = out
+        .file_name()
+        .map_or_else(|| "student".into(), |s| s.to_string_lossy().to_string());
+    format!("{name}-{steps}step")
 }
 
 /// Runs the rounds of `spec` from the point run in `teacher_dir` into `out`, telling
@@ -130,7 +139,7 @@ pub fn distill(
         let student = if k + 1 == rounds {
             out.to_path_buf()
         } else {
-            out.join("rounds").join(format!("steps-{}", steps / 2))
+            out.join("rounds").join(round_name(out, steps / 2))
         };
         let tcfg = RunDir(teacher.clone()).load_config()?;
         let cfg = student_config(&tcfg, &teacher, steps, spec.train_steps, spec.seed)?;

@@ -59,12 +59,13 @@ pub fn draw(
     let name = format!("{:?}", schedule.kind).to_lowercase();
     match source {
         PointSource::Images(set) => {
-            let [_, h, w] = set.shape;
+            let [c, h, w] = set.shape;
+            let per = c * h * w;
             let rows = 4;
             let x0 = flowdiff::device::tensor2(
                 source.sample(rows, &mut rng),
                 rows,
-                h * w,
+                per,
                 &flowdiff::device::default(),
             );
             let snaps: Vec<Vec<f32>> = forward_snapshots(schedule, x0, steps, &mut rng)
@@ -74,7 +75,7 @@ pub fn draw(
             let mut images = Vec::new();
             for r in 0..rows {
                 for s in &snaps {
-                    images.extend_from_slice(&s[r * h * w..(r + 1) * h * w]);
+                    images.extend_from_slice(&s[r * per..(r + 1) * per]);
                 }
             }
             let caption = format!(
@@ -89,6 +90,7 @@ pub fn draw(
                 out,
                 &Grid {
                     images: &images,
+                    channels: c,
                     height: h,
                     width: w,
                     cols: steps.len(),

@@ -28,7 +28,7 @@ pub fn sample_grid(
     path: &Path,
     caption: &str,
 ) -> flowdiff::Result<()> {
-    let Some([_, h, w]) = cfg.image_shape() else {
+    let Some([c, h, w]) = cfg.image_shape() else {
         return Err(flowdiff::Error::msg("sample grids are for image models"));
     };
     let mut model = NetModel::for_method(net, method);
@@ -54,6 +54,7 @@ pub fn sample_grid(
         path,
         &Grid {
             images: &images,
+            channels: c,
             height: h,
             width: w,
             cols: per_row,

@@ -96,12 +96,45 @@ fn check_optimization(c: &mut Conflicts, a: &Args, seed: u64, batch: usize, lr: 
 pub fn check_run(a: &Args, cfg: &TrainConfig, config: &Path) -> Result<()> {
     let mut c = Conflicts::default();
     let stored_dir = match &cfg.data {
-        DataSpec::Mnist { dir } => Some(dir.clone()),
+        DataSpec::Mnist { dir } | DataSpec::Images { dir, .. } => Some(dir.clone()),
         _ => None,
     };
+    let (size, flip) = match &cfg.data {
+        DataSpec::Images { size, flip, .. } => (Some(*size), Some(*flip)),
+        _ => (None, None),
+    };
+    c.check("--image-size", a.image_size.map(|s| Some(s as usize)), size);
+    c.check("--flip", a.flip.then_some(true), flip);
+    let unet = match &cfg.model {
+        NetworkConfig::UNet(u) if matches!(cfg.data, DataSpec::Images { .. }) => {
+            Some(if u.base == 128 { "ddpm" } else { "cpu" })
+        }
+        _ => None,
+    };
+    c.check(
+        "--unet",
+        a.unet.map(|u| {
+            if u == crate::train_images::UNetPreset::Ddpm {
+                "ddpm"
+            } else {
+                "cpu"
+            }
+        }),
+        unet,
+    );
     if let Some(data) = a.data.as_deref() {
         let dir = a.data_dir.clone().or(stored_dir.clone());
-        let given = DataSpec::parse_with_dir(data, dir.as_deref())?;
+        let mut given = DataSpec::parse_with_dir(data, dir.as_deref())?;
+        // The folder is compared by itself; size and flips were checked above.
+        if let (
+            DataSpec::Images { size, flip, .. },
+            DataSpec::Images {
+                size: s, flip: f, ..
+            },
+        ) = (&mut given, &cfg.data)
+        {
+            (*size, *flip) = (*s, *f);
+        }
         c.check_shown("--data", Some(given), Some(cfg.data.clone()), |d| d.label());
     } else {
         c.check_shown("--data-dir", a.data_dir.clone(), stored_dir, |d| {

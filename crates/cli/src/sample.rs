@@ -169,11 +169,10 @@ pub fn run(a: Args) -> Result<()> {
                 60,
                 flowdiff::plot::bounds(&x),
             )?,
-            Some([_, h, w]) => grid::trajectory_strip(
+            Some(shape) => grid::trajectory_strip(
                 p,
                 &traj,
-                h,
-                w,
+                shape,
                 &format!("{}: noise to data ({})", cfg.method.name(), sampler.label()),
             )?,
         }
@@ -194,8 +193,8 @@ fn check_outputs(a: &Args, images: bool) -> Result<()> {
     let ext = extension(&a.out);
     let (allowed, what): (&[&str], &str) = if images {
         (
-            &["npy", "png"],
-            ".npy ([N, H, W] in [0, 1]) or .png (a grid)",
+            &["npy", "png", ""],
+            ".npy ([N, H, W] grey or [N, H, W, C] colour, in [0, 1]), .png (a grid) or a directory (one PNG per image)",
         )
     } else {
         (&["npy", "csv"], ".npy or .csv")
@@ -217,14 +216,22 @@ fn check_outputs(a: &Args, images: bool) -> Result<()> {
 fn write_images(
     a: &Args,
     x: &[f32],
-    [_, h, w]: [usize; 3],
+    shape: [usize; 3],
     labels: Option<&[i64]>,
     label: &str,
 ) -> Result<()> {
+    let [c, h, w] = shape;
     let px = to_unit(x);
     let n = a.n;
     match extension(&a.out).as_str() {
-        "npy" => write_npy(&a.out, &px, &[n as u64, h as u64, w as u64])?,
+        // A directory: one PNG per image, the layout pytorch-fid and clean-fid read.
+        "" => write_pngs(&a.out, &px, shape)?,
+        "npy" if c == 1 => write_npy(&a.out, &px, &[n as u64, h as u64, w as u64])?,
+        "npy" => write_npy(
+            &a.out,
+            &flowdiff::data::images::to_channels_last(&px, shape),
+            &[n as u64, h as u64, w as u64, c as u64],
+        )?,
         "png" => {
             let cols = if a.per_class {
                 n.div_ceil(10).max(1)
@@ -238,6 +245,7 @@ fn write_images(
                 &a.out,
                 &grid::Grid {
                     images: &px,
+                    channels: c,
                     height: h,
                     width: w,
                     cols,
@@ -248,26 +256,26 @@ fn write_images(
             )?
         }
         other => bail!(
-            "{}: images are written as .npy ([N, {h}, {w}] in [0, 1]) or .png (a grid), not .{other}",
-            a.out.display()
+            "{}: images are written as .npy ([N, {h}, {w}{}] in [0, 1]) or .png (a grid), not .{other}",
+            a.out.display(),
+            if c == 1 {
+                String::new()
+            } else {
+                format!(", {c}")
+            }
         ),
     }
     if let Some(dir) = &a.single_pngs {
-        for i in 0..n {
-            let img = &px[i * h * w..(i + 1) * h * w];
-            grid::write(
-                &dir.join(format!("{i:05}.png")),
-                &grid::Grid {
-                    images: img,
-                    height: h,
-                    width: w,
-                    cols: 1,
-                    row_labels: None,
-                    caption: None,
-                    scale: 1,
-                },
-            )?;
-        }
+        write_pngs(dir, &px, shape)?;
+    }
+    Ok(())
+}
+
+/// Each image of `px` (in [0, 1]) as `dir/00000.png`, `00001.png`, … at its own size.
+fn write_pngs(dir: &std::path::Path, px: &[f32], shape: [usize; 3]) -> Result<()> {
+    let per = shape.iter().product::<usize>();
+    for (i, img) in px.chunks(per).enumerate() {
+        grid::write_picture(&dir.join(format!("{i:05}.png")), img, shape)?;
     }
     Ok(())
 }

@@ -15,12 +15,25 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     pub(crate) dev: crate::device_arg::DeviceArg,
-    /// Training data: mnist, a built-in 2-D set (moons, eight-gaussians, ...) or a .npy/.csv of points.
+    /// Training data: mnist, images (the pictures in --data-dir), a built-in 2-D set (moons,
+    /// eight-gaussians, ...) or a .npy/.csv of points.
     #[arg(long, required_unless_present = "resume")]
     pub(crate) data: Option<String>,
-    /// Directory of the MNIST IDX files (default data/mnist).
+    /// Directory of the MNIST IDX files (default data/mnist), or of the pictures for --data
+    /// images: one sub-folder per class (labels in name order) or a flat folder.
     #[arg(long)]
     pub(crate) data_dir: Option<PathBuf>,
+    /// Images: resize the shorter side to S and crop the centre S×S (needed when the pictures
+    /// differ in size).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub(crate) image_size: Option<u64>,
+    /// Images: mirror training pictures left–right at random.
+    #[arg(long)]
+    pub(crate) flip: bool,
+    /// Images: the U-Net, `cpu` (a few million parameters, the default) or `ddpm` (Ho et al.
+    /// 2020's CIFAR-10 network, for a GPU).
+    #[arg(long)]
+    pub(crate) unet: Option<crate::train_images::UNetPreset>,
     /// Class-conditional training (labelled data) with label dropout for classifier-free guidance.
     #[arg(long)]
     pub(crate) conditional: bool,
@@ -182,7 +195,7 @@ pub fn method_from(f: &MethodFlags) -> Result<Method> {
 }
 
 /// "--a does not apply" or "--a, --b do not apply".
-fn do_not_apply(flags: &[&str]) -> String {
+pub(crate) fn do_not_apply(flags: &[&str]) -> String {
     let verb = if flags.len() == 1 { "does" } else { "do" };
     format!("{} {verb} not apply", flags.join(", "))
 }
@@ -268,7 +281,9 @@ pub fn run(a: Args) -> Result<()> {
         let data =
             DataSpec::parse_with_dir(a.data.as_deref().unwrap_or_default(), a.data_dir.as_deref())?;
         let method = method_from(&MethodFlags::of(&a))?;
+        crate::train_images::refuse_image_flags(&a, &data)?;
         let mut cfg = match &data {
+            DataSpec::Images { .. } => crate::train_images::config(&a, data.clone(), method)?,
             DataSpec::Mnist { .. } => {
                 let wrong: Vec<&str> = [("--width", a.width), ("--depth", a.depth)]
                     .into_iter()
@@ -284,10 +299,14 @@ pub fn run(a: Args) -> Result<()> {
             }
             _ => {
                 if a.conditional {
-                    bail!("--conditional needs labelled data (--data mnist)");
+                    bail!(
+                        "--conditional needs labelled data (--data mnist, or images in class folders)"
+                    );
                 }
                 if a.data_dir.is_some() {
-                    bail!("--data-dir is for --data mnist or qm9; points are read from --data");
+                    bail!(
+                        "--data-dir is for --data mnist, images or qm9; points are read from --data"
+                    );
                 }
                 let dim = data.open()?.dim();
                 let mut cfg = TrainConfig::points(data.clone(), method, dim);

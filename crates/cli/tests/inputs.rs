@@ -221,7 +221,7 @@ fn flags_that_do_not_apply_are_refused() {
     );
     refused(
         &train(o, &["--data-dir", "/nonexistent"]),
-        "--data-dir is for --data mnist or qm9",
+        "--data-dir is for --data mnist, images or qm9",
     );
     refused(
         &[

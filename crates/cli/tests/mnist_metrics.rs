@@ -88,7 +88,7 @@ fn classifier_learns_and_scores_samples_in_eval_and_bench() {
     let test = flowdiff::data::images::ImageSet::mnist(&mnist, false).unwrap();
     let real = dir.path().join("real.npy");
     let n = 200;
-    let px: Vec<f32> = test.values.values[..n * 784]
+    let px: Vec<f32> = test.values()[..n * 784]
         .iter()
         .map(|v| (v + 1.0) / 2.0)
         .collect();

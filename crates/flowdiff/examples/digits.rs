@@ -52,6 +52,7 @@ fn main() -> flowdiff::Result<()> {
         &out,
         &Grid {
             images: &images,
+            channels: 1,
             height: 28,
             width: 28,
             cols: 10,

@@ -7,8 +7,10 @@ use std::path::Path;
 
 /// Layout of a grid.
 pub struct Grid<'a> {
-    /// Images row-major, each `h·w` values in [0, 1] (grayscale).
+    /// Images one after another, each `channels` planes of `height × width` values in
+    /// [0, 1] (1 channel: grey; 3: RGB).
     pub images: &'a [f32],
+    pub channels: usize,
     pub height: usize,
     pub width: usize,
     pub cols: usize,
@@ -23,7 +25,8 @@ pub struct Grid<'a> {
 /// Writes the grid to `path` (PNG), atomically.
 pub fn write(path: &Path, g: &Grid) -> Result<()> {
     crate::plot::check_png(path)?;
-    let per = g.height * g.width;
+    let plane = g.height * g.width;
+    let per = g.channels.max(1) * plane;
     let n = g.images.len() / per;
     let rows = n.div_ceil(g.cols.max(1));
     let (s, pad) = (g.scale.max(1), 2u32);
@@ -40,13 +43,21 @@ pub fn write(path: &Path, g: &Grid) -> Result<()> {
         let (r, c) = ((k / g.cols) as u32, (k % g.cols) as u32);
         for y in 0..g.height {
             for x in 0..g.width {
-                let v = (g.images[k * per + y * g.width + x].clamp(0.0, 1.0) * 255.0).round() as u8;
+                let byte = |c: usize| {
+                    let v = g.images[k * per + c * plane + y * g.width + x];
+                    (v.clamp(0.0, 1.0) * 255.0).round() as u8
+                };
+                let colour = if g.channels == 3 {
+                    [byte(0), byte(1), byte(2)]
+                } else {
+                    [byte(0); 3]
+                };
                 for dy in 0..s {
                     for dx in 0..s {
                         img.put_pixel(
                             margin + pad + c * cw + x as u32 * s + dx,
                             top + pad + r * ch + y as u32 * s + dy,
-                            Rgb([v, v, v]),
+                            Rgb(colour),
                         );
                     }
                 }
@@ -87,15 +98,47 @@ pub fn write(path: &Path, g: &Grid) -> Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
+/// Writes one picture (`channels` planes of `height × width` values in [0, 1]) at its own
+/// size, grey or RGB, with no border (the layout FID tools read), atomically.
+pub fn write_picture(path: &Path, px: &[f32], [channels, height, width]: [usize; 3]) -> Result<()> {
+    crate::plot::check_png(path)?;
+    let plane = height * width;
+    let byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    let (w, h) = (width as u32, height as u32);
+    let img: image::DynamicImage = if channels == 3 {
+        let raw = (0..plane)
+            .flat_map(|p| (0..3).map(move |c| byte(px[c * plane + p])))
+            .collect();
+        RgbImage::from_raw(w, h, raw)
+            .context("picture buffer")?
+            .into()
+    } else {
+        let raw = px[..plane].iter().map(|&v| byte(v)).collect();
+        image::GrayImage::from_raw(w, h, raw)
+            .context("picture buffer")?
+            .into()
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    crate::io::create_dir(dir)?;
+    let tmp = crate::io::temp_beside(path, ".png")?;
+    if let Err(e) = img.save_with_format(&tmp, image::ImageFormat::Png) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
 /// Rows: up to 8 samples; columns: about 10 snapshots from noise (left) to data (right).
 pub fn trajectory_strip(
     path: &std::path::Path,
     traj: &[(f64, Vec<f32>)],
-    h: usize,
-    w: usize,
+    [channels, h, w]: [usize; 3],
     caption: &str,
 ) -> Result<()> {
-    let per = h * w;
+    let per = channels * h * w;
     let rows = (traj.first().map_or(0, |t| t.1.len()) / per).min(8);
     let k = traj.len();
     let cols: Vec<usize> = (0..10.min(k))
@@ -113,6 +156,7 @@ pub fn trajectory_strip(
         path,
         &Grid {
             images: &images,
+            channels,
             height: h,
             width: w,
             cols: cols.len(),
@@ -136,6 +180,7 @@ mod tests {
             &p,
             &Grid {
                 images: &images,
+                channels: 1,
                 height: 2,
                 width: 2,
                 cols: 3,

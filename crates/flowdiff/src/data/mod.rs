@@ -1,7 +1,8 @@
 //! Data sources: the 2-D toy sets ([`toy::Toy`], drawn fresh each batch), a user's
-//! `.npy`/`.csv` file of points (rows drawn uniformly with replacement), and MNIST digits
-//! ([`images::ImageSet`], with labels).
+//! `.npy`/`.csv` file of points (rows drawn uniformly with replacement), MNIST digits and
+//! folders of pictures ([`images::ImageSet`], with labels where the folder has classes).
 
+pub mod folder;
 pub mod idx;
 pub mod images;
 pub mod toy;
@@ -27,6 +28,15 @@ pub enum DataSpec {
     Mnist {
         dir: PathBuf,
     },
+    /// Pictures from a folder ([`folder::read_folder`]): one sub-folder per class, or flat;
+    /// `size` resizes and centre-crops to `size × size`; `flip` mirrors drawn images at random.
+    Images {
+        dir: PathBuf,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<usize>,
+        #[serde(default)]
+        flip: bool,
+    },
     /// Noise–data pairs `[x0 | x1]` (one pair per row of a `.npy`, `2·d` columns) drawn from a
     /// teacher's ODE, to train a reflow student on (Liu et al. 2022, §2.2); `data` is what the
     /// pairs' ends stand for, the set the student's samples are compared with.
@@ -37,9 +47,23 @@ pub enum DataSpec {
 }
 
 impl DataSpec {
-    /// `--data NAME`: `mnist` (files in `data_dir`), a toy set's name, or a path ending in
+    /// `--data NAME`: `mnist` (files in `data_dir`), `images` (the pictures in `data_dir`), a
+    /// toy set's name, or a path ending in
     /// `.npy` / `.csv`.
     pub fn parse_with_dir(arg: &str, data_dir: Option<&std::path::Path>) -> Result<Self> {
+        if arg == "images" {
+            let Some(dir) = data_dir else {
+                return Err(crate::error::Error::invalid(
+                    "data-dir",
+                    "--data images reads the pictures in --data-dir DIR (one sub-folder per class, or flat)",
+                ));
+            };
+            return Ok(DataSpec::Images {
+                dir: dir.to_path_buf(),
+                size: None,
+                flip: false,
+            });
+        }
         if arg == "mnist" {
             return Ok(DataSpec::Mnist {
                 dir: data_dir.map_or_else(|| PathBuf::from("data/mnist"), PathBuf::from),
@@ -63,7 +87,7 @@ impl DataSpec {
             Err(_) => Err(crate::error::Error::invalid(
                 "data",
                 format!(
-                    "unknown data set {arg:?} (known: {}, mnist, or a path to a .npy/.csv file of points)",
+                    "unknown data set {arg:?} (known: {}, mnist, images, or a path to a .npy/.csv file of points)",
                     crate::names::known::<Toy>().join(", ")
                 ),
             )),
@@ -75,6 +99,7 @@ impl DataSpec {
             DataSpec::Toy { name } => name.name().to_string(),
             DataSpec::File { path } => path.display().to_string(),
             DataSpec::Mnist { dir } => format!("mnist ({})", dir.display()),
+            DataSpec::Images { dir, .. } => format!("images ({})", dir.display()),
             DataSpec::Pairs { data, .. } => format!("{} (reflow pairs)", data.label()),
         }
     }
@@ -97,6 +122,13 @@ impl DataSpec {
                 PointSource::File(array)
             }
             DataSpec::Mnist { dir } => PointSource::Images(images::ImageSet::mnist(dir, true)?),
+            DataSpec::Images { dir, size, flip } => {
+                PointSource::Images(folder::read_folder(&folder::FolderSpec {
+                    dir,
+                    size: *size,
+                    flip: *flip,
+                })?)
+            }
             DataSpec::Pairs { path, .. } => {
                 let array = read_array(path)?;
                 let source = path.display().to_string();
@@ -177,7 +209,7 @@ impl DataSource for PointSource {
         match self {
             PointSource::Toy(_) => 2,
             PointSource::File(a) => a.cols,
-            PointSource::Images(i) => i.values.cols,
+            PointSource::Images(i) => i.dim(),
         }
     }
 
@@ -191,12 +223,12 @@ impl DataSource for PointSource {
                 None,
             ),
             PointSource::Images(set) => {
-                let idx: Vec<usize> = (0..n).map(|_| rng.below(set.values.rows)).collect();
-                let x = idx
-                    .iter()
-                    .flat_map(|&i| set.values.row(i).to_vec())
-                    .collect();
-                (x, Some(idx.iter().map(|&i| set.labels[i] as i64).collect()))
+                let idx: Vec<usize> = (0..n).map(|_| rng.below(set.len())).collect();
+                let x = idx.iter().flat_map(|&i| set.draw(i, rng)).collect();
+                let labels = set
+                    .labelled()
+                    .then(|| idx.iter().map(|&i| set.labels[i] as i64).collect());
+                (x, labels)
             }
         }
     }

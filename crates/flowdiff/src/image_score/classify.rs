@@ -26,7 +26,7 @@ fn shift(img: &[f32], dx: i64, dy: i64) -> Vec<f32> {
 
 /// Accuracy of `clf` on a labelled set.
 pub fn accuracy(clf: &Classifier, set: &ImageSet, device: &Device) -> f64 {
-    let (_, probs) = crate::image_score::metrics::embed(clf, &set.values.values, device);
+    let (_, probs) = crate::image_score::metrics::embed(clf, &set.values(), device);
     let predicted = crate::image_score::metrics::predicted_classes(&probs);
     let correct = set
         .labels
@@ -72,7 +72,7 @@ pub fn train_classifier(
             .iter()
             .flat_map(|&i| {
                 shift(
-                    train.values.row(i),
+                    &train.row(i),
                     rng.below(5) as i64 - 2,
                     rng.below(5) as i64 - 2,
                 )

@@ -65,6 +65,64 @@ impl UNetConfig {
         }
     }
 
+    /// The CPU default for pictures of `[channels, height, width]`: MNIST's network at 28×28
+    /// grey, else 64 channels at the first level doubling once, a level per halving down to
+    /// 8×8 (at most four), attention at 8×8 (about 2–4 M parameters).
+    pub fn for_images(shape: [usize; 3], num_classes: Option<usize>) -> Self {
+        let [channels, height, width] = shape;
+        if shape == [1, 28, 28] {
+            return Self::mnist(num_classes);
+        }
+        let side = height.min(width);
+        let levels = (1..=4).take_while(|l| side >> (l - 1) >= 8).count().max(1);
+        let mults: Vec<usize> = (0..levels).map(|l| if l == 0 { 1 } else { 2 }).collect();
+        let mut cfg = Self {
+            channels,
+            height,
+            width,
+            base: 64,
+            mults,
+            attention: Vec::new(),
+            res_blocks: 1,
+            dropout: 0.1,
+            groups: 8,
+            num_classes,
+            heads: 1,
+        };
+        cfg.attention = cfg.levels_at(&[8]);
+        cfg
+    }
+
+    /// Ho et al. 2020's CIFAR-10 network (Appendix B): 128 channels with multipliers 1, 2, 2, 2,
+    /// two residual blocks per level, attention at 16×16, dropout 0.1 — a GPU model.
+    pub fn ddpm(shape: [usize; 3], num_classes: Option<usize>) -> Self {
+        let [channels, height, width] = shape;
+        let mut cfg = Self {
+            channels,
+            height,
+            width,
+            base: 128,
+            mults: vec![1, 2, 2, 2],
+            attention: Vec::new(),
+            res_blocks: 2,
+            dropout: 0.1,
+            groups: 32,
+            num_classes,
+            heads: 1,
+        };
+        cfg.attention = cfg.levels_at(&[16]);
+        cfg
+    }
+
+    /// The levels whose feature maps have one of these sizes (the shorter side): level `l`
+    /// works at `side / 2^l`. Configs name attention by resolution, as papers do.
+    pub fn levels_at(&self, sizes: &[usize]) -> Vec<usize> {
+        let side = self.height.min(self.width);
+        (0..self.mults.len())
+            .filter(|&l| sizes.contains(&side.div_ceil(1 << l)))
+            .collect()
+    }
+
     pub fn dim(&self) -> usize {
         self.channels * self.height * self.width
     }
@@ -303,6 +361,34 @@ mod tests {
             let p = net.num_params();
             assert!(p > 300_000 && p < 2_000_000, "{p} parameters");
         }
+    }
+
+    #[test]
+    fn colour_presets_follow_the_resolution() {
+        let device = Device::flex();
+        let cpu = UNetConfig::for_images([3, 32, 32], Some(10));
+        assert_eq!(
+            (cpu.mults.as_slice(), cpu.attention.as_slice()),
+            (&[1, 2, 2][..], &[2][..])
+        );
+        let net = cpu.init(&device);
+        let x = Tensor::zeros([2, 3 * 32 * 32], &device);
+        let t = Tensor::full([2, 1], 0.5, &device);
+        assert_eq!(net.forward(x, t, None).dims(), [2, 3072]);
+        let p = net.num_params();
+        eprintln!("cpu U-Net at 32x32: {p} parameters");
+        assert!((1_000_000..8_000_000).contains(&p), "{p} parameters");
+        let big = UNetConfig::for_images([3, 64, 64], None);
+        assert_eq!((big.mults.len(), big.attention.as_slice()), (4, &[3][..]));
+        assert_eq!(
+            UNetConfig::for_images([1, 28, 28], None),
+            UNetConfig::mnist(None)
+        );
+        let ddpm = UNetConfig::ddpm([3, 32, 32], Some(10));
+        assert_eq!(ddpm.attention, [1], "attention at 16x16");
+        let p = ddpm.init(&device).num_params();
+        eprintln!("ddpm U-Net at 32x32: {p} parameters");
+        assert!((20_000_000..60_000_000).contains(&p), "{p} parameters");
     }
 
     #[test]

@@ -81,13 +81,14 @@ pub fn run_section(run: &Path, out: &Path, prefix: &str, seed: u64) -> Result<St
         .collect();
     let mut metrics = Vec::new();
     match (&source, cfg.model.image_shape()) {
-        (PointSource::Images(_), Some([_, h, w])) => {
+        (PointSource::Images(_), Some([c, h, w])) => {
             let images = crate::data::images::to_unit(&x);
             let name = format!("{prefix}samples.png");
             crate::grid::write(
                 &out.join(&name),
                 &crate::grid::Grid {
                     images: &images,
+                    channels: c,
                     height: h,
                     width: w,
                     cols: 10,
@@ -101,7 +102,7 @@ pub fn run_section(run: &Path, out: &Path, prefix: &str, seed: u64) -> Result<St
                 &format!("samples, {} ({} NFE)", sampler.label(), sol.nfe),
             ));
             let name = format!("{prefix}trajectory.png");
-            crate::grid::trajectory_strip(&out.join(&name), &traj, h, w, "noise to data")?;
+            crate::grid::trajectory_strip(&out.join(&name), &traj, [c, h, w], "noise to data")?;
             body.push_str(&figure(&name, "denoising trajectories"));
         }
         _ if d == 2 => {

@@ -76,14 +76,18 @@ impl TrainConfig {
 
     /// Defaults for MNIST with the default U-Net (class-conditional when `conditional`).
     pub fn images(data: DataSpec, method: Method, conditional: bool) -> Self {
+        Self::images_with(data, method, UNetConfig::mnist(conditional.then_some(10)))
+    }
+
+    /// Image defaults (batch 64, AdamW at 1e-3, EMA 0.995) with the U-Net `unet` (its heads set
+    /// for the method), e.g. [`UNetConfig::for_images`] of the data's shape.
+    pub fn images_with(data: DataSpec, method: Method, unet: UNetConfig) -> Self {
         let heads = method.heads();
+        let conditional = unet.num_classes.is_some();
         Self {
             data,
             method,
-            model: NetworkConfig::UNet(UNetConfig {
-                heads,
-                ..UNetConfig::mnist(conditional.then_some(10))
-            }),
+            model: NetworkConfig::UNet(UNetConfig { heads, ..unet }),
             optim: Optimization {
                 steps: 2000,
                 lr: 1e-3,
@@ -143,6 +147,37 @@ impl TrainConfig {
                 return Err(Error::invalid(
                     "teacher",
                     "a progressive student is a one-head velocity field (method flow)",
+                ));
+            }
+        }
+        if let NetworkConfig::UNet(u) = &self.model {
+            let halvings = u.mults.len().saturating_sub(1);
+            if u.mults.is_empty() || u.base == 0 || u.groups == 0 {
+                return Err(Error::invalid(
+                    "model",
+                    "a U-Net needs at least one level and positive base channels and groups",
+                ));
+            }
+            if u.height % (1 << halvings) != 0 || u.width % (1 << halvings) != 0 {
+                return Err(Error::invalid(
+                    "model",
+                    format!(
+                        "{}×{} pictures cannot be halved {halvings} times by the U-Net's levels; choose an --image-size divisible by {}",
+                        u.height,
+                        u.width,
+                        1 << halvings
+                    ),
+                ));
+            }
+            if let Some(c) = u
+                .mults
+                .iter()
+                .map(|m| m * u.base)
+                .find(|c| c % u.groups != 0)
+            {
+                return Err(Error::invalid(
+                    "model",
+                    format!("{c} channels do not split into {} groups", u.groups),
                 ));
             }
         }

@@ -1,0 +1,322 @@
+//! `train --data images`: a folder of colour pictures (class folders or flat) trains a U-Net,
+//! samples as a colour grid, `[N, H, W, C]` `.npy` and a directory of PNGs, resumes with its
+//! settings, and refuses what does not fit, naming it.
+
+mod common;
+
+use common::{flowdiff, p};
+use std::path::Path;
+
+fn run(args: &[&str]) -> (bool, String) {
+    let out = flowdiff(args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn ok(args: &[&str]) -> String {
+    let (success, text) = run(args);
+    assert!(success, "flowdiff {args:?} failed:\n{text}");
+    text
+}
+
+fn refused(args: &[&str], expect: &[&str]) {
+    let (success, text) = run(args);
+    assert!(!success, "flowdiff {args:?} should fail:\n{text}");
+    for e in expect {
+        assert!(text.contains(e), "{args:?}: {e:?} not in\n{text}");
+    }
+}
+
+/// Two classes of 16×16 RGB pictures: reddish and bluish squares at varying places.
+fn pictures(dir: &Path) {
+    for (class, colour) in [("red", [220u8, 30, 30]), ("blue", [30, 30, 220])] {
+        std::fs::create_dir_all(dir.join(class)).unwrap();
+        for k in 0..6u32 {
+            let img = image::RgbImage::from_fn(16, 16, |x, y| {
+                let inside = (k..k + 8).contains(&x) && (k..k + 8).contains(&y);
+                image::Rgb(if inside { colour } else { [240, 240, 240] })
+            });
+            img.save(dir.join(class).join(format!("{k}.png"))).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_folder_of_colour_pictures_trains_and_samples_as_grid_npy_and_pngs() {
+    let dir = tempfile::tempdir().unwrap();
+    let pics = dir.path().join("pics");
+    pictures(&pics);
+    let run_dir = dir.path().join("run");
+    let r = p(&run_dir);
+    let text = ok(&[
+        "train",
+        "--data",
+        "images",
+        "--data-dir",
+        p(&pics),
+        "--conditional",
+        "--flip",
+        "--steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--out",
+        r,
+        "--quiet",
+    ]);
+    assert!(
+        text.contains("12 pictures of 3×16×16 in 2 classes (blue, red)"),
+        "{text}"
+    );
+    let config = std::fs::read_to_string(run_dir.join("config.json")).unwrap();
+    assert!(
+        config.contains("\"kind\": \"images\"") && config.contains("\"flip\": true"),
+        "{config}"
+    );
+    let grid = dir.path().join("grid.png");
+    ok(&[
+        "sample",
+        "--run",
+        r,
+        "--n",
+        "4",
+        "--per-class",
+        "--nfe",
+        "2",
+        "--out",
+        p(&grid),
+    ]);
+    let img = image::open(&grid).unwrap().to_rgb8();
+    assert!(
+        img.pixels().any(|px| px[0].abs_diff(px[2]) > 30),
+        "the grid has colour"
+    );
+    let npy = dir.path().join("s.npy");
+    ok(&[
+        "sample",
+        "--run",
+        r,
+        "--n",
+        "3",
+        "--nfe",
+        "2",
+        "--out",
+        p(&npy),
+    ]);
+    let header = String::from_utf8_lossy(&std::fs::read(&npy).unwrap()[..128]).to_string();
+    assert!(header.contains("(3, 16, 16, 3"), "{header}");
+    let pngs = dir.path().join("pngs");
+    ok(&[
+        "sample",
+        "--run",
+        r,
+        "--n",
+        "3",
+        "--nfe",
+        "2",
+        "--out",
+        p(&pngs),
+    ]);
+    for k in 0..3 {
+        let one = image::open(pngs.join(format!("{k:05}.png"))).unwrap();
+        assert_eq!((one.width(), one.height()), (16, 16));
+    }
+    assert!(!pngs.join("00003.png").exists());
+    // Resume keeps the run's settings: the same ones are accepted, others refused.
+    let text = ok(&[
+        "train", "--resume", "--out", r, "--steps", "4", "--flip", "--quiet",
+    ]);
+    assert!(text.contains("done: 4 steps"), "{text}");
+    refused(
+        &[
+            "train",
+            "--resume",
+            "--out",
+            r,
+            "--steps",
+            "5",
+            "--image-size",
+            "8",
+        ],
+        &["--image-size"],
+    );
+}
+
+#[test]
+fn image_flags_and_bad_folders_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = p(dir.path());
+    let o = dir.path().join("o");
+    refused(
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--image-size",
+            "32",
+            "--flip",
+            "--out",
+            p(&o),
+        ],
+        &["--image-size", "--flip"],
+    );
+    refused(
+        &["train", "--data", "images", "--out", p(&o)],
+        &["--data-dir"],
+    );
+    let flat = dir.path().join("flat");
+    std::fs::create_dir(&flat).unwrap();
+    refused(
+        &[
+            "train",
+            "--data",
+            "images",
+            "--data-dir",
+            p(&flat),
+            "--out",
+            p(&o),
+        ],
+        &["holds no .png"],
+    );
+    image::RgbImage::new(8, 8).save(flat.join("a.png")).unwrap();
+    image::RgbImage::new(12, 6)
+        .save(flat.join("b.png"))
+        .unwrap();
+    refused(
+        &[
+            "train",
+            "--data",
+            "images",
+            "--data-dir",
+            p(&flat),
+            "--out",
+            p(&o),
+        ],
+        &["different sizes", "--image-size", "b.png"],
+    );
+    refused(
+        &[
+            "train",
+            "--data",
+            "images",
+            "--data-dir",
+            p(&flat),
+            "--image-size",
+            "8",
+            "--conditional",
+            "--out",
+            p(&o),
+        ],
+        &["--conditional", "two or more class folders"],
+    );
+    refused(
+        &[
+            "train",
+            "--data",
+            "images",
+            "--data-dir",
+            p(&flat),
+            "--image-size",
+            "12",
+            "--unet",
+            "ddpm",
+            "--out",
+            p(&o),
+        ],
+        &["12×12", "divisible by 8"],
+    );
+    std::fs::write(flat.join("c.jpg"), b"not a jpeg").unwrap();
+    refused(
+        &[
+            "train",
+            "--data",
+            "images",
+            "--data-dir",
+            p(&flat),
+            "--image-size",
+            "8",
+            "--out",
+            p(&o),
+        ],
+        &["c.jpg", "not a readable"],
+    );
+    assert!(
+        !o.join("config.json").exists(),
+        "nothing written under {out}"
+    );
+}
+
+#[test]
+fn cifar10_trains_a_conditional_colour_unet() {
+    let Some(data) = flowdiff_testdata::shared_data_dir() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text = ok(&[
+        "train",
+        "--data",
+        "images",
+        "--data-dir",
+        p(&data.join("cifar10/test")),
+        "--conditional",
+        "--steps",
+        "2",
+        "--batch-size",
+        "4",
+        "--out",
+        p(&dir.path().join("r")),
+        "--quiet",
+    ]);
+    assert!(
+        text.contains("2000 pictures of 3×32×32 in 10 classes (airplane,"),
+        "{text}"
+    );
+    assert!(text.contains("done: 2 steps"), "{text}");
+}
+
+/// A 64×64 run: the 16×16 pictures resized with `--image-size 64` train the four-level U-Net
+/// and sample at that size.
+#[test]
+fn pictures_resized_to_64_train_and_sample_at_64() {
+    let dir = tempfile::tempdir().unwrap();
+    let pics = dir.path().join("pics");
+    pictures(&pics);
+    let run_dir = dir.path().join("run");
+    let text = ok(&[
+        "train",
+        "--data",
+        "images",
+        "--data-dir",
+        p(&pics),
+        "--image-size",
+        "64",
+        "--steps",
+        "2",
+        "--batch-size",
+        "2",
+        "--out",
+        p(&run_dir),
+        "--quiet",
+    ]);
+    assert!(text.contains("12 pictures of 3×64×64"), "{text}");
+    let config = std::fs::read_to_string(run_dir.join("config.json")).unwrap();
+    assert!(config.contains("\"size\": 64"), "{config}");
+    let pngs = dir.path().join("pngs");
+    ok(&[
+        "sample",
+        "--run",
+        p(&run_dir),
+        "--n",
+        "2",
+        "--nfe",
+        "2",
+        "--out",
+        p(&pngs),
+    ]);
+    let one = image::open(pngs.join("00001.png")).unwrap();
+    assert_eq!((one.width(), one.height()), (64, 64));
+}

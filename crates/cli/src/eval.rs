@@ -10,14 +10,16 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     dev: crate::device_arg::DeviceArg,
-    /// Samples to evaluate (.npy or .csv).
+    /// Samples to evaluate (.npy or .csv; images: also a folder of PNGs, as `sample --out
+    /// DIR/` writes them).
     #[arg(long)]
     samples: PathBuf,
     /// Reference for points: a built-in data set (fresh draws) or a .npy/.csv file.
     #[arg(long, required_unless_present = "reference")]
     data: Option<String>,
-    /// Reference for images: an IDX image file (e.g. t10k-images-idx3-ubyte.gz); switches to
-    /// the image metrics (FID in the classifier's feature space, IS analogue, coverage).
+    /// Reference for images: an IDX image file (e.g. t10k-images-idx3-ubyte.gz) or a folder
+    /// of pictures (e.g. cifar10/test); switches to the image metrics (FID in the classifier's
+    /// feature space, IS analogue, coverage).
     #[arg(long = "ref")]
     reference: Option<PathBuf>,
     /// Images: the classes the samples were asked for — `per-class` (class-major equal
@@ -43,11 +45,11 @@ pub fn run(a: Args) -> Result<()> {
     if a.data.as_deref() == Some("qm9") {
         return super::molecules::eval(&a.samples, a.data_dir.as_deref(), a.json);
     }
+    if let Some(reference) = &a.reference {
+        return run_images(&a, reference);
+    }
     let samples = read_array(&a.samples)?;
     samples.check_samples(2, &a.samples.display().to_string())?;
-    if let Some(reference) = &a.reference {
-        return run_images(&a, &samples, reference);
-    }
     let data = a.data.clone().unwrap_or_default();
     let source = DataSpec::parse(&data)?.open()?;
     if source.dim() != samples.cols {
@@ -91,16 +93,51 @@ pub fn run(a: Args) -> Result<()> {
     Ok(())
 }
 
-/// Image mode: samples in [0, 1] (`[N, 28, 28]` or `[N, 784]`) against an IDX reference, with
-/// as many real training digits (from the reference's directory) as the floor.
-fn run_images(a: &Args, samples: &flowdiff::io::Array2, reference: &std::path::Path) -> Result<()> {
-    if samples.cols != 784 {
+/// Samples for the image metrics: `[N, c·h·w]` channel-major in [0, 1], from a folder of
+/// PNGs or an array (`[N, H, W]` grey, `[N, H, W, C]` colour as `sample` writes them).
+fn image_samples(path: &std::path::Path, shape: [usize; 3]) -> Result<flowdiff::io::Array2> {
+    let d: usize = shape.iter().product();
+    if path.is_dir() {
+        let set = flowdiff::data::folder::read_folder(&flowdiff::data::folder::FolderSpec {
+            dir: path,
+            size: None,
+            flip: false,
+        })?;
+        if set.shape != shape {
+            bail!(
+                "{}: pictures of {:?}, the classifier takes {:?}",
+                path.display(),
+                set.shape,
+                shape
+            );
+        }
+        let px = flowdiff::data::images::to_unit(&set.values());
+        return Ok(flowdiff::io::Array2::new(px, set.len(), d));
+    }
+    let mut samples = read_array(path)?;
+    samples.check_samples(2, &path.display().to_string())?;
+    if samples.cols != d {
         bail!(
-            "{}: image metrics need 28x28 digits, found rows of {} values",
-            a.samples.display(),
+            "{}: the classifier takes pictures of {:?} ({d} values), found rows of {}",
+            path.display(),
+            shape,
             samples.cols
         );
     }
+    if shape[0] > 1 {
+        samples.values = flowdiff::data::images::to_channels_major(&samples.values, shape);
+    }
+    Ok(samples)
+}
+
+/// Image mode: samples in [0, 1] against a reference (MNIST's IDX file or a folder of
+/// pictures), with as many real training images as the floor.
+fn run_images(a: &Args, reference: &std::path::Path) -> Result<()> {
+    let (clf, _) = flowdiff::image_score::classify::load_classifier(
+        &a.classifier,
+        &flowdiff::device::default(),
+    )?;
+    let samples = image_samples(&a.samples, clf.shape())?;
     let scorer = flowdiff::image_score::ImageScorer::load(
         &a.classifier,
         reference,
@@ -108,16 +145,18 @@ fn run_images(a: &Args, samples: &flowdiff::io::Array2, reference: &std::path::P
         a.seed,
         &a.dev.get()?,
     )?;
+    let k = scorer.classes_count();
     let r = scorer.score(&samples.values);
     let agreement = match a.expect_classes.as_deref() {
         None => None,
         Some(spec) => {
             let expected: Vec<usize> = match spec {
-                "per-class" => (0..samples.rows).map(|i| i * 10 / samples.rows).collect(),
-                k => vec![
-                    k.parse::<usize>().ok().filter(|k| *k < 10).ok_or_else(
+                "per-class" => (0..samples.rows).map(|i| i * k / samples.rows).collect(),
+                c => vec![
+                    c.parse::<usize>().ok().filter(|c| *c < k).ok_or_else(
                         || anyhow::anyhow!(
-                            "--expect-classes {k:?}: expected per-class or a digit 0-9"
+                            "--expect-classes {c:?}: expected per-class or a class 0-{}",
+                            k - 1
                         )
                     )?;
                     samples.rows
@@ -137,7 +176,7 @@ fn run_images(a: &Args, samples: &flowdiff::io::Array2, reference: &std::path::P
         return Ok(());
     }
     println!(
-        "{} samples vs {} ({} digits); floor: {} real training digits",
+        "{} samples vs {} ({} images); floor: {} real training images",
         r.n,
         reference.display(),
         scorer.reference_count,
@@ -160,9 +199,12 @@ fn run_images(a: &Args, samples: &flowdiff::io::Array2, reference: &std::path::P
         r.inception_score, r.inception_score_real
     );
     println!(
-        "classes covered (>= 5% of samples): {}/10; histogram {:?}",
+        "classes covered (>= half their share of samples): {}/{k}; histogram {:?}",
         r.classes_covered,
-        r.class_histogram.map(|h| (h * 1000.0).round() / 10.0)
+        r.class_histogram
+            .iter()
+            .map(|h| (h * 1000.0).round() / 10.0)
+            .collect::<Vec<_>>()
     );
     Ok(())
 }

@@ -320,3 +320,86 @@ fn pictures_resized_to_64_train_and_sample_at_64() {
     let one = image::open(pngs.join("00001.png")).unwrap();
     assert_eq!((one.width(), one.height()), (64, 64));
 }
+
+/// The metric for colour: a classifier trained on class folders learns them, is saved with
+/// its description, and `eval` scores a folder of PNGs (as `sample --out DIR/` writes them)
+/// against a folder reference; an MNIST classifier is refused for pictures.
+#[test]
+fn a_colour_classifier_learns_the_folders_and_scores_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let pics = dir.path().join("pics");
+    pictures(&pics);
+    let clf = dir.path().join("clf.safetensors");
+    let text = ok(&[
+        "classifier",
+        "train",
+        "--data",
+        "images",
+        "--data-dir",
+        p(&pics),
+        "--test-dir",
+        p(&pics),
+        "--steps",
+        "150",
+        "--batch-size",
+        "16",
+        "--out",
+        p(&clf),
+        "--quiet",
+    ]);
+    let acc: f64 = text
+        .split("test accuracy ")
+        .nth(1)
+        .and_then(|s| s.split('%').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(acc >= 90.0, "{text}");
+    let info = std::fs::read_to_string(dir.path().join("clf.json")).unwrap();
+    assert!(
+        info.contains("\"blue\"") && info.contains("\"shape\""),
+        "{info}"
+    );
+    // The red pictures as a flat folder of samples: all assigned to "red" (class 1).
+    let reds = dir.path().join("reds");
+    std::fs::create_dir(&reds).unwrap();
+    for k in 0..6 {
+        std::fs::copy(
+            pics.join(format!("red/{k}.png")),
+            reds.join(format!("{k}.png")),
+        )
+        .unwrap();
+    }
+    let text = ok(&[
+        "eval",
+        "--samples",
+        p(&reds),
+        "--ref",
+        p(&pics),
+        "--classifier",
+        p(&clf),
+        "--expect-classes",
+        "1",
+    ]);
+    assert!(
+        text.contains("agrees with the asked class on 100.0%") && text.contains("/2;"),
+        "{text}"
+    );
+    // A folder reference needs a classifier of pictures, and samples of its size.
+    let small = dir.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    image::RgbImage::new(8, 8)
+        .save(small.join("a.png"))
+        .unwrap();
+    refused(
+        &[
+            "eval",
+            "--samples",
+            p(&small),
+            "--ref",
+            p(&pics),
+            "--classifier",
+            p(&clf),
+        ],
+        &["small", "[3, 8, 8]", "[3, 16, 16]"],
+    );
+}

@@ -103,3 +103,18 @@ pub fn to_channels_last(x: &[f32], [c, h, w]: [usize; 3]) -> Vec<f32> {
     }
     out
 }
+
+/// Channel-last images `[n, h, w, c]` → channel-major `[n, c, h, w]` (the inverse of
+/// [`to_channels_last`]).
+pub fn to_channels_major(x: &[f32], [c, h, w]: [usize; 3]) -> Vec<f32> {
+    let per = c * h * w;
+    let mut out = vec![0.0; x.len()];
+    for (img, dst) in x.chunks(per).zip(out.chunks_mut(per)) {
+        for ch in 0..c {
+            for p in 0..h * w {
+                dst[ch * h * w + p] = img[p * c + ch];
+            }
+        }
+    }
+    out
+}

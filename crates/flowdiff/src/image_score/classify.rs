@@ -1,4 +1,5 @@
-//! Training the MNIST classifier behind the image metrics.
+//! Training the classifier behind the image metrics (MNIST digits or a labelled folder of
+//! pictures), and saving it with what it is for.
 
 use crate::data::images::ImageSet;
 use crate::error::{Result, bail};
@@ -8,26 +9,90 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
 
-/// A 28×28 digit in [-1, 1] shifted by `(dx, dy)` pixels, background-filled: the only
+/// A picture `[c, h, w]` in [-1, 1] shifted by `(dx, dy)` pixels, background-filled: the
 /// augmentation, so the classifier does not depend on exact centring.
-fn shift(img: &[f32], dx: i64, dy: i64) -> Vec<f32> {
-    let mut out = vec![-1.0; 784];
-    for y in 0..28i64 {
-        for x in 0..28i64 {
-            let (sx, sy) = (x - dx, y - dy);
-            if (0..28).contains(&sx) && (0..28).contains(&sy) {
-                out[(y * 28 + x) as usize] = img[(sy * 28 + sx) as usize];
+fn shift(img: &[f32], [c, h, w]: [usize; 3], dx: i64, dy: i64) -> Vec<f32> {
+    let (hi, wi) = (h as i64, w as i64);
+    let mut out = vec![-1.0; c * h * w];
+    for ch in 0..c {
+        let plane = ch * h * w;
+        for y in 0..hi {
+            for x in 0..wi {
+                let (sx, sy) = (x - dx, y - dy);
+                if (0..wi).contains(&sx) && (0..hi).contains(&sy) {
+                    out[plane + (y * wi + x) as usize] = img[plane + (sy * wi + sx) as usize];
+                }
             }
         }
     }
     out
 }
 
+/// What a saved classifier is for (`NAME.json` beside `NAME.safetensors`): its input shape,
+/// its classes, and the training pictures whose draws are the metrics' floor. MNIST
+/// classifiers saved without one are 28×28 grey digits, 10 classes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierInfo {
+    pub shape: [usize; 3],
+    pub classes: Vec<String>,
+    /// The folder it was trained on (`None` for MNIST).
+    pub train: Option<std::path::PathBuf>,
+    /// The `--image-size` its pictures were read with.
+    pub image_size: Option<usize>,
+}
+
+impl ClassifierInfo {
+    /// The info file of the weights at `weights`.
+    pub fn path(weights: &Path) -> std::path::PathBuf {
+        weights.with_extension("json")
+    }
+}
+
+/// Writes the classifier's weights to `path` and its [`ClassifierInfo`] beside them.
+pub fn save_classifier(clf: &Classifier, info: &ClassifierInfo, path: &Path) -> Result<()> {
+    crate::train::checkpoint::save_weights(clf, path)?;
+    crate::io::write_json(&ClassifierInfo::path(path), info)
+}
+
+/// The classifier saved at `path` with its info (`None` for an MNIST classifier saved
+/// without one).
+pub fn load_classifier(
+    path: &Path,
+    device: &Device,
+) -> Result<(Classifier, Option<ClassifierInfo>)> {
+    let info_path = ClassifierInfo::path(path);
+    let info: Option<ClassifierInfo> = if info_path.exists() {
+        let text = std::fs::read_to_string(&info_path)
+            .map_err(|e| crate::error::Error::io(&info_path, e))?;
+        Some(serde_json::from_str(&text).map_err(|e| {
+            crate::error::err!(
+                "{}: not a classifier description ({e})",
+                info_path.display()
+            )
+        })?)
+    } else {
+        None
+    };
+    let clf = match &info {
+        Some(i) => Classifier::for_images(i.shape, i.classes.len(), device),
+        None => Classifier::new(device),
+    };
+    let clf = crate::train::checkpoint::load_weights(clf, path).map_err(|e| {
+        crate::error::err!(
+            "{}: not a classifier of this kind ({e}); train one with `flowdiff classifier train --data-dir DIR --out classifier.safetensors` and pass that file",
+            path.display()
+        )
+    })?;
+    Ok((clf, info))
+}
+
 /// Accuracy of `clf` on a labelled set.
 pub fn accuracy(clf: &Classifier, set: &ImageSet, device: &Device) -> f64 {
     let (_, probs) = crate::image_score::metrics::embed(clf, &set.values(), device);
-    let predicted = crate::image_score::metrics::predicted_classes(&probs);
+    let predicted = crate::image_score::metrics::predicted_classes(&probs, clf.classes());
     let correct = set
         .labels
         .iter()
@@ -48,16 +113,25 @@ pub fn train_classifier(
     progress: bool,
     device: &Device,
 ) -> Result<(Classifier, f64)> {
-    if train.shape != [1, 28, 28] {
+    if !train.labelled() || train.classes.len() < 2 {
         bail!(
-            "the classifier is for 28x28 grayscale digits, got {:?}",
-            train.shape
+            "the classifier needs labelled pictures of two or more classes (one folder per class)"
         );
     }
+    if test.shape != train.shape || test.classes != train.classes {
+        bail!(
+            "the test pictures ({:?}, classes {:?}) do not match the training ones ({:?}, classes {:?})",
+            test.shape,
+            test.classes,
+            train.shape,
+            train.classes
+        );
+    }
+    let shape = train.shape;
     let inference = device.clone();
     let device = device.clone().autodiff();
     device.seed(seed);
-    let mut clf = Classifier::new(&device);
+    let mut clf = Classifier::for_images(shape, train.classes.len(), &device);
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let mut rng = SeededRng::new(seed).fork("classifier");
@@ -72,14 +146,15 @@ pub fn train_classifier(
             .iter()
             .flat_map(|&i| {
                 shift(
-                    &train.row(i),
+                    &train.draw(i, &mut rng),
+                    shape,
                     rng.below(5) as i64 - 2,
                     rng.below(5) as i64 - 2,
                 )
             })
             .collect();
         let y: Vec<i64> = idx.iter().map(|&i| train.labels[i] as i64).collect();
-        let x = crate::device::tensor2(x, batch, 784, &device);
+        let x = crate::device::tensor2(x, batch, clf.dim(), &device);
         let y = Tensor::<1, Int>::from_data(TensorData::new(y, [batch]), &device);
         let loss = loss_fn.forward(clf.forward(x), y);
         let value = loss.clone().into_scalar::<f32>();

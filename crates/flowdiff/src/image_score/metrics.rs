@@ -9,18 +9,18 @@ use burn::tensor::activation::softmax;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use serde::{Deserialize, Serialize};
 
-/// Features `[n, 64]` and class probabilities `[n, 10]` of images `[n, 784]` in [-1, 1].
+/// Features `[n, 64]` and class probabilities `[n, classes]` of images `[n, c·h·w]` in
+/// [-1, 1] (the classifier's shape).
 pub fn embed(clf: &Classifier, images: &[f32], device: &Device) -> (Vec<f64>, Vec<f64>) {
-    let n = images.len() / 784;
-    let (mut feats, mut probs) = (Vec::with_capacity(n * FEATURES), Vec::with_capacity(n * 10));
+    let d = clf.dim();
+    let n = images.len() / d;
+    let (mut feats, mut probs) = (
+        Vec::with_capacity(n * FEATURES),
+        Vec::with_capacity(n * clf.classes()),
+    );
     for start in (0..n).step_by(500) {
         let m = (n - start).min(500);
-        let x = crate::device::tensor2(
-            images[start * 784..(start + m) * 784].to_vec(),
-            m,
-            784,
-            device,
-        );
+        let x = crate::device::tensor2(images[start * d..(start + m) * d].to_vec(), m, d, device);
         let f = clf.features(x);
         let p = softmax(clf.head_logits(f.clone()), 1);
         feats.extend(crate::device::to_vec(f).into_iter().map(|v| v as f64));
@@ -61,16 +61,16 @@ pub fn frechet_distance(a: &[f64], b: &[f64], d: usize) -> f64 {
 }
 
 /// `exp(E_x[KL(p(y|x) ‖ p(y))])` over rows of 10 class probabilities.
-pub fn inception_score(probs: &[f64]) -> f64 {
-    let n = probs.len() / 10;
-    let marginal: Vec<f64> = (0..10)
-        .map(|c| (0..n).map(|i| probs[i * 10 + c]).sum::<f64>() / n as f64)
+pub fn inception_score(probs: &[f64], k: usize) -> f64 {
+    let n = probs.len() / k;
+    let marginal: Vec<f64> = (0..k)
+        .map(|c| (0..n).map(|i| probs[i * k + c]).sum::<f64>() / n as f64)
         .collect();
     let kl: f64 = (0..n)
         .map(|i| {
-            (0..10)
+            (0..k)
                 .map(|c| {
-                    let p = probs[i * 10 + c];
+                    let p = probs[i * k + c];
                     if p > 0.0 {
                         p * (p.ln() - marginal[c].max(1e-30).ln())
                     } else {
@@ -84,18 +84,18 @@ pub fn inception_score(probs: &[f64]) -> f64 {
     kl.exp()
 }
 
-/// The most probable class of each row of 10 class probabilities.
-pub fn predicted_classes(probs: &[f64]) -> Vec<usize> {
+/// The most probable class of each row of `k` class probabilities.
+pub fn predicted_classes(probs: &[f64], k: usize) -> Vec<usize> {
     probs
-        .chunks(10)
-        .map(|row| (0..10).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap())
+        .chunks(k)
+        .map(|row| (0..k).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap())
         .collect()
 }
 
-/// The share of samples the classifier assigns to each class.
-pub fn class_histogram(probs: &[f64]) -> [f64; 10] {
-    let classes = predicted_classes(probs);
-    let mut h = [0.0; 10];
+/// The share of samples the classifier assigns to each of its `k` classes.
+pub fn class_histogram(probs: &[f64], k: usize) -> Vec<f64> {
+    let classes = predicted_classes(probs, k);
+    let mut h = vec![0.0; k];
     for c in &classes {
         h[*c] += 1.0 / classes.len() as f64;
     }
@@ -114,7 +114,7 @@ pub struct ImageReport {
     pub inception_score_real: f64,
     /// Classes receiving at least half their fair share (5%) of the samples.
     pub classes_covered: usize,
-    pub class_histogram: [f64; 10],
+    pub class_histogram: Vec<f64>,
 }
 
 /// Scores `samples` (rows in [-1, 1]) against `reference`, with `real` (real digits, as many
@@ -129,14 +129,15 @@ pub fn evaluate_images(
     let (fs, ps) = embed(clf, samples, device);
     let (fr, _) = embed(clf, reference, device);
     let (fq, pq) = embed(clf, real, device);
-    let hist = class_histogram(&ps);
+    let k = clf.classes();
+    let hist = class_histogram(&ps, k);
     ImageReport {
-        n: samples.len() / 784,
+        n: samples.len() / clf.dim(),
         fid: frechet_distance(&fs, &fr, FEATURES),
         fid_floor: frechet_distance(&fq, &fr, FEATURES),
-        inception_score: inception_score(&ps),
-        inception_score_real: inception_score(&pq),
-        classes_covered: hist.iter().filter(|h| **h >= 0.05).count(),
+        inception_score: inception_score(&ps, k),
+        inception_score_real: inception_score(&pq, k),
+        classes_covered: hist.iter().filter(|h| **h >= 0.5 / k as f64).count(),
         class_histogram: hist,
     }
 }
@@ -166,11 +167,11 @@ mod tests {
         let confident: Vec<f64> = (0..100)
             .flat_map(|i| (0..10).map(move |c| if c == i % 10 { 1.0 } else { 0.0 }))
             .collect();
-        assert!((inception_score(&confident) - 10.0).abs() < 1e-9);
+        assert!((inception_score(&confident, 10) - 10.0).abs() < 1e-9);
         let collapsed: Vec<f64> = (0..100)
             .flat_map(|_| (0..10).map(|c| if c == 3 { 1.0 } else { 0.0 }))
             .collect();
-        assert!((inception_score(&collapsed) - 1.0).abs() < 1e-9);
-        assert!((class_histogram(&collapsed)[3] - 1.0).abs() < 1e-12);
+        assert!((inception_score(&collapsed, 10) - 1.0).abs() < 1e-9);
+        assert!((class_histogram(&collapsed, 10)[3] - 1.0).abs() < 1e-12);
     }
 }

@@ -1,9 +1,13 @@
-//! Scoring generated digits against MNIST with the metrics of [`crate::image_score::metrics`]: the
-//! classifier, the reference set and the real-digit floor loaded once, shared by
-//! `flowdiff eval --ref` and `flowdiff bench --run` on image runs.
+//! Scoring generated images with the metrics of [`crate::image_score::metrics`]: the
+//! classifier, the reference set and the real-image floor loaded once, shared by
+//! `flowdiff eval --ref` and `flowdiff bench --run` on image runs. The reference is MNIST's
+//! IDX file (floor: training digits beside it) or a folder of pictures (floor: the folder the
+//! classifier was trained on).
 
+use crate::data::folder::{FolderSpec, read_folder};
 use crate::data::idx::{mnist_file, read_images};
-use crate::error::{Result, err};
+use crate::error::{Result, bail};
+use crate::image_score::classify::load_classifier;
 use crate::image_score::metrics::{ImageReport, embed, evaluate_images, predicted_classes};
 use crate::models::classifier::Classifier;
 use crate::rng::SeededRng;
@@ -43,17 +47,57 @@ impl ImageScorer {
         device: &Device,
     ) -> Result<Self> {
         let device = device.clone();
-        let clf = crate::train::checkpoint::load_weights(Classifier::new(&device), classifier)
-            .map_err(|e| {
-                err!(
-                    "{}: not a classifier of this kind ({e}); train one with `flowdiff classifier train --data-dir DIR --out classifier.safetensors` and pass that file",
-                    classifier.display()
-                )
-            })?;
+        let (clf, info) = load_classifier(classifier, &device)?;
+        let mut rng = SeededRng::new(seed);
+        if reference.is_dir() {
+            let Some(info) = info.filter(|i| i.train.is_some()) else {
+                bail!(
+                    "{}: an MNIST classifier cannot score pictures from {}; train one on the folder with `flowdiff classifier train --data images --data-dir DIR`",
+                    classifier.display(),
+                    reference.display()
+                );
+            };
+            let read = |dir: &Path| {
+                read_folder(&FolderSpec {
+                    dir,
+                    size: info.image_size,
+                    flip: false,
+                })
+            };
+            let refs = read(reference)?;
+            if refs.shape != clf.shape() {
+                bail!(
+                    "{}: pictures of {:?}, the classifier takes {:?}",
+                    reference.display(),
+                    refs.shape,
+                    clf.shape()
+                );
+            }
+            let train = read(info.train.as_deref().expect("checked above"))?;
+            let floor_count = n.min(train.len());
+            let real = (0..floor_count)
+                .flat_map(|_| train.row(rng.below(train.len())))
+                .collect();
+            return Ok(Self {
+                clf,
+                reference: refs.values(),
+                real,
+                reference_count: refs.len(),
+                floor_count,
+                device,
+            });
+        }
+        if clf.shape() != [1, 28, 28] {
+            bail!(
+                "{}: a classifier of {:?} pictures; score it against a folder of such pictures (--ref DIR), not the IDX file {}",
+                classifier.display(),
+                clf.shape(),
+                reference.display()
+            );
+        }
         let refs = read_images(reference)?;
         let dir = reference.parent().unwrap_or(Path::new("."));
         let train = read_images(&mnist_file(dir, "train-images-idx3-ubyte")?)?;
-        let mut rng = SeededRng::new(seed);
         let floor_count = n.min(train.count);
         let real: Vec<f32> = (0..floor_count)
             .flat_map(|_| {
@@ -71,16 +115,26 @@ impl ImageScorer {
         })
     }
 
-    /// FID, floor, IS analogue and coverage of `images` (`[n, 784]` in [0, 1]).
+    /// `[channels, height, width]` of the pictures scored.
+    pub fn shape(&self) -> [usize; 3] {
+        self.clf.shape()
+    }
+
+    /// The classifier's number of classes.
+    pub fn classes_count(&self) -> usize {
+        self.clf.classes()
+    }
+
+    /// FID, floor, IS analogue and coverage of `images` (`[n, c·h·w]` channel-major, in [0, 1]).
     pub fn score(&self, images: &[f32]) -> ImageReport {
         let x = to_model(images);
         evaluate_images(&self.clf, &x, &self.reference, &self.real, &self.device)
     }
 
-    /// The classifier's class for each of `images` (`[n, 784]` in [0, 1]).
+    /// The classifier's class for each of `images` (`[n, c·h·w]` in [0, 1]).
     pub fn classes(&self, images: &[f32]) -> Vec<usize> {
         let (_, probs) = embed(&self.clf, &to_model(images), &self.device);
-        predicted_classes(&probs)
+        predicted_classes(&probs, self.clf.classes())
     }
 }
 

@@ -17,6 +17,7 @@ mod report;
 mod resume;
 mod sample;
 mod train;
+mod train_common;
 mod train_images;
 
 use clap::{Parser, Subcommand};

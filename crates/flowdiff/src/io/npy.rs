@@ -34,10 +34,10 @@ pub fn write_npy(path: &Path, values: &[f32], shape: &[u64]) -> Result<()> {
 /// anything is allocated.
 pub(super) fn read_npy(path: &Path) -> Result<Array2> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let depth = npy_header_depth(&bytes);
-    if depth > 2 {
+    let brackets = npy_header_brackets(&bytes);
+    if brackets > 2 {
         bail!(
-            "{}: header is not a flat dict of descr, fortran_order and shape (brackets nested {depth} deep)",
+            "{}: header is not a flat dict of descr, fortran_order and shape ({brackets} opening brackets; such a header has 2)",
             path.display()
         );
     }
@@ -112,12 +112,12 @@ pub(super) fn read_npy(path: &Path) -> Result<Array2> {
     Ok(Array2::new(values, rows, cols))
 }
 
-/// How deep brackets nest in a `.npy` header, counting every bracket of the header's declared
-/// length (quotes included: a plain dtype's header never holds one there): 2 in every header
-/// flowdiff reads (the dict and its shape tuple). npyz's header parser backtracks exponentially
-/// in the depth (a 170-byte file with 26 open brackets took over 10 s, found by the `npy` fuzz
-/// target), so deeper headers are refused before it sees them.
-fn npy_header_depth(bytes: &[u8]) -> usize {
+/// The opening brackets (`(`, `[`, `{`) within a `.npy` header's declared length, quoted or
+/// not: 2 in every header flowdiff reads (the dict and its shape tuple). npyz's header parser
+/// backtracks exponentially in their nesting (a 170-byte file with 26 open brackets took over
+/// 10 s; closing brackets hidden in quoted keys kept a 296-byte one at 1.7 s — both found by the
+/// `npy` fuzz target), so headers with more are refused before it sees them.
+fn npy_header_brackets(bytes: &[u8]) -> usize {
     // Magic (6 bytes), version (2), header length (u16 LE in version 1, u32 LE after), header.
     let (start, len): (usize, usize) = match bytes.get(6) {
         Some(&major) if major >= 2 && bytes.len() >= 12 => (
@@ -128,18 +128,10 @@ fn npy_header_depth(bytes: &[u8]) -> usize {
         _ => return 0,
     };
     let end = bytes.len().min(start.saturating_add(len)).min(1 << 20);
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    for &b in &bytes[start.min(end)..end] {
-        match b {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
+    bytes[start.min(end)..end]
+        .iter()
+        .filter(|b| matches!(b, b'(' | b'[' | b'{'))
+        .count()
 }
 
 /// The `shape` of an `.npy` header (as written) when the product of its non-zero dimensions

@@ -196,6 +196,18 @@ pub fn method_from(f: &MethodFlags) -> Result<Method> {
 }
 
 /// "--a does not apply" or "--a, --b do not apply".
+/// Refuses `--width`/`--depth` (the MLP's size) for data trained with a U-Net, saying `why`.
+pub(crate) fn refuse_mlp_flags(a: &Args, why: &str) -> Result<()> {
+    let wrong: Vec<&str> = [("--width", a.width), ("--depth", a.depth)]
+        .into_iter()
+        .filter_map(|(flag, v)| v.map(|_| flag))
+        .collect();
+    if !wrong.is_empty() {
+        bail!("{} to {why}", do_not_apply(&wrong));
+    }
+    Ok(())
+}
+
 pub(crate) fn do_not_apply(flags: &[&str]) -> String {
     let verb = if flags.len() == 1 { "does" } else { "do" };
     format!("{} {verb} not apply", flags.join(", "))
@@ -286,16 +298,7 @@ pub fn run(a: Args) -> Result<()> {
         let mut cfg = match &data {
             DataSpec::Images { .. } => crate::train_images::config(&a, data.clone(), method)?,
             DataSpec::Mnist { .. } => {
-                let wrong: Vec<&str> = [("--width", a.width), ("--depth", a.depth)]
-                    .into_iter()
-                    .filter_map(|(flag, v)| v.map(|_| flag))
-                    .collect();
-                if !wrong.is_empty() {
-                    bail!(
-                        "{} to MNIST (its U-Net's size is fixed, UNetConfig::mnist)",
-                        do_not_apply(&wrong)
-                    );
-                }
+                refuse_mlp_flags(&a, "MNIST (its U-Net's size is fixed, UNetConfig::mnist)")?;
                 TrainConfig::images(data.clone(), method, a.conditional)
             }
             _ => {

@@ -3,7 +3,7 @@
 
 use crate::train::Args;
 use anyhow::{Result, bail};
-use flowdiff::data::{DataSource, DataSpec, PointSource};
+use flowdiff::data::{DataSpec, PointSource};
 use flowdiff::method::Method;
 use flowdiff::models::UNetConfig;
 use flowdiff::train::TrainConfig;
@@ -51,16 +51,7 @@ pub fn config(a: &Args, data: DataSpec, method: Method) -> Result<TrainConfig> {
         size: a.image_size.map(|s| s as usize),
         flip: a.flip,
     };
-    let wrong: Vec<&str> = [("--width", a.width), ("--depth", a.depth)]
-        .into_iter()
-        .filter_map(|(flag, v)| v.map(|_| flag))
-        .collect();
-    if !wrong.is_empty() {
-        bail!(
-            "{} to pictures (choose the U-Net with --unet cpu|ddpm)",
-            crate::train::do_not_apply(&wrong)
-        );
-    }
+    crate::train::refuse_mlp_flags(a, "pictures (choose the U-Net with --unet cpu|ddpm)")?;
     let PointSource::Images(set) = data.open()? else {
         bail!("{} did not open as pictures", data.label());
     };
@@ -93,10 +84,6 @@ pub fn config(a: &Args, data: DataSpec, method: Method) -> Result<TrainConfig> {
         } else {
             String::new()
         }
-    );
-    debug_assert_eq!(
-        PointSource::Images(set).dim(),
-        shape.iter().product::<usize>()
     );
     let cfg = TrainConfig::images_with(data, method, unet);
     cfg.validate()?;

@@ -85,13 +85,18 @@ pub fn write(path: &Path, g: &Grid) -> Result<()> {
         }
         img = RgbImage::from_raw(w, h, buf).context("grid buffer")?;
     }
+    save_png(&img.into(), path)
+}
+
+/// Saves `img` as a PNG at `path`, atomically (a temporary file beside it, then a rename).
+fn save_png(img: &image::DynamicImage, path: &Path) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     crate::io::create_dir(dir)?;
     let tmp = crate::io::temp_beside(path, ".png")?;
-    if let Err(e) = img.save(&tmp) {
+    if let Err(e) = img.save_with_format(&tmp, image::ImageFormat::Png) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("writing {}", path.display()));
     }
@@ -118,17 +123,7 @@ pub fn write_picture(path: &Path, px: &[f32], [channels, height, width]: [usize;
             .context("picture buffer")?
             .into()
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    crate::io::create_dir(dir)?;
-    let tmp = crate::io::temp_beside(path, ".png")?;
-    if let Err(e) = img.save_with_format(&tmp, image::ImageFormat::Png) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("writing {}", path.display()));
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+    save_png(&img, path)
 }
 
 /// Rows: up to 8 samples; columns: about 10 snapshots from noise (left) to data (right).

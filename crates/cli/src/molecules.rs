@@ -21,6 +21,8 @@ pub struct TrainRequest {
     pub checkpoint_every: Option<usize>,
     pub minutes: Option<f64>,
     pub seed: Option<u64>,
+    /// Data-parallel replicas (`--devices`).
+    pub devices: Option<usize>,
     pub batch_size: Option<usize>,
     pub lr: Option<f64>,
     /// Graph transformer node width and number of layers.
@@ -88,7 +90,10 @@ pub fn train(r: TrainRequest) -> Result<()> {
         }
         let dir = r.data_dir.clone().unwrap_or_else(default_dir);
         let data = load_train(&dir)?;
-        (new_config(&r, &data.graphs, &dir)?, data)
+        let mut cfg = new_config(&r, &data.graphs, &dir)?;
+        cfg.optim.devices = r.devices.unwrap_or(cfg.optim.devices);
+        cfg.validate()?;
+        (cfg, data)
     };
     if let Some(k) = r.checkpoint_every {
         cfg.optim.checkpoint_every = k;

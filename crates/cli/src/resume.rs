@@ -12,8 +12,8 @@ use flowdiff::discrete::{DiscreteMethod, PriorKind};
 use flowdiff::method::Method;
 use flowdiff::models::NetworkConfig;
 use flowdiff::path::PathKind;
-use flowdiff::train::TrainConfig;
 use flowdiff::train::graph::GraphTrainConfig;
+use flowdiff::train::{Optimization, TrainConfig};
 use std::fmt::Debug;
 use std::path::Path;
 
@@ -85,9 +85,11 @@ fn name<T: ValueEnum + Debug>(v: &T) -> String {
         .map_or_else(|| format!("{v:?}"), |p| p.get_name().to_string())
 }
 
-/// The flags every run kind shares: seed, batch size, learning rate.
-fn check_optimization(c: &mut Conflicts, a: &Args, seed: u64, batch: usize, lr: f64) {
+/// The flags every run kind shares: seed, batch size, learning rate, replicas.
+fn check_optimization(c: &mut Conflicts, a: &Args, optim: &Optimization, batch: usize) {
+    let (seed, lr) = (optim.seed, optim.lr);
     c.check("--seed", a.seed, Some(seed));
+    c.check("--devices", a.devices, Some(optim.devices as u64));
     c.check("--batch-size", a.batch_size, Some(batch));
     c.check("--lr", a.lr, Some(lr));
 }
@@ -178,7 +180,7 @@ pub fn check_run(a: &Args, cfg: &TrainConfig, config: &Path) -> Result<()> {
     };
     c.check("--width", a.width, width);
     c.check("--depth", a.depth, depth);
-    check_optimization(&mut c, a, cfg.optim.seed, cfg.batch_size, cfg.optim.lr);
+    check_optimization(&mut c, a, &cfg.optim, cfg.batch_size);
     c.refuse(config)
 }
 
@@ -216,6 +218,6 @@ pub fn check_graph_run(a: &Args, cfg: &GraphTrainConfig, config: &Path) -> Resul
     c.check::<String>("--coupling", a.coupling.clone(), None);
     c.check("--width", a.width, Some(cfg.model.node_width));
     c.check("--depth", a.depth, Some(cfg.model.layers));
-    check_optimization(&mut c, a, cfg.optim.seed, cfg.batch_size, cfg.optim.lr);
+    check_optimization(&mut c, a, &cfg.optim, cfg.batch_size);
     c.refuse(config)
 }

@@ -49,6 +49,11 @@ pub struct Args {
     pub(crate) steps: Option<usize>,
     #[arg(long)]
     pub(crate) seed: Option<u64>,
+    /// Data-parallel replicas on the device: each takes its share of every batch and their
+    /// gradients are summed before one update (the run is the single-device run up to float
+    /// rounding; docs/scaling.md). Fixed for the run.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) devices: Option<u64>,
     #[arg(long)]
     pub(crate) batch_size: Option<usize>,
     #[arg(long)]
@@ -261,6 +266,7 @@ pub fn run(a: Args) -> Result<()> {
             checkpoint_every: a.checkpoint_every.map(|k| k as usize),
             minutes: a.minutes,
             seed: a.seed,
+            devices: a.devices.map(|n| n as usize),
             batch_size: a.batch_size,
             lr: a.lr,
             width: a.width,
@@ -325,6 +331,7 @@ pub fn run(a: Args) -> Result<()> {
         };
         cfg.optim.steps = a.steps.unwrap_or(cfg.optim.steps);
         cfg.optim.seed = a.seed.unwrap_or(cfg.optim.seed);
+        cfg.optim.devices = a.devices.map_or(cfg.optim.devices, |n| n as usize);
         cfg.batch_size = a.batch_size.unwrap_or(cfg.batch_size);
         cfg.optim.lr = a.lr.unwrap_or(cfg.optim.lr);
         if cfg.optim.steps == 0

@@ -171,6 +171,34 @@ fn resume_applies_steps_and_refuses_other_changes() {
             "--out",
             &r,
             "--resume",
+            "--devices",
+            "2",
+            "--steps",
+            "40",
+        ],
+        "--devices 2 (the run has 1) cannot change at --resume",
+    );
+    let split = dir.path().join("split");
+    refused(
+        &[
+            "train",
+            "--data",
+            "moons",
+            "--batch-size",
+            "4",
+            "--devices",
+            "5",
+            "--out",
+            p(&split),
+        ],
+        "5 devices cannot share a batch of 4",
+    );
+    refused(
+        &[
+            "train",
+            "--out",
+            &r,
+            "--resume",
             "--method",
             "diffusion",
             "--timesteps",

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 const STEPS: &str = "120";
 
 /// A small, fast point run with a checkpoint every few steps, so that a random kill often
-/// lands inside a checkpoint write.
-fn train_args(out: &Path) -> Vec<String> {
+/// lands inside a checkpoint write; `extra` flags are added (e.g. `--devices 2`).
+fn train_args(out: &Path, extra: &[&str]) -> Vec<String> {
     [
         "train",
         "--data",
@@ -33,11 +33,11 @@ fn train_args(out: &Path) -> Vec<String> {
         "--checkpoint-every",
         "6",
         "--quiet",
-        "--out",
     ]
     .iter()
+    .chain(extra)
     .map(|s| s.to_string())
-    .chain([p(out).to_string()])
+    .chain(["--out".to_string(), p(out).to_string()])
     .collect()
 }
 
@@ -152,23 +152,36 @@ fn delays(seed: u64, n: usize, max: Duration) -> Vec<Duration> {
 
 #[test]
 fn sigkill_at_random_points_then_resume_gives_the_uninterrupted_run() {
+    kill_and_resume(&[], 21, 5, 3);
+}
+
+/// A data-parallel run (two replicas) killed and resumed continues with the same losses
+/// and ends at the same weights as its uninterrupted run.
+#[test]
+fn a_killed_two_device_run_resumes_to_the_uninterrupted_run() {
+    kill_and_resume(&["--devices", "2"], 8, 3, 2);
+}
+
+/// Runs `train_args(extra)` once uninterrupted, then `kills` more times killed with SIGKILL
+/// after random delays (seeded by `seed`) and resumed; each must end with the reference's
+/// loss log and weights, and at least `min_killed` kills must land.
+fn kill_and_resume(extra: &[&str], seed: u64, kills: usize, min_killed: usize) {
     let tmp = tempfile::tempdir().unwrap();
     let reference = tmp.path().join("reference");
     let timer = Instant::now();
-    run_ok(&train_args(&reference));
+    run_ok(&train_args(&reference, extra));
     let full = timer.elapsed();
     let want_weights = tensors(&reference.join("model.safetensors"));
     let want_losses = std::fs::read_to_string(reference.join("loss.csv")).unwrap();
 
     // Near zero: before the first checkpoint (often before config.json); the rest anywhere
     // in the run: training with its checkpoints, then the report.
-    let seed = 21;
     let mut plan = vec![Duration::from_millis(5)];
-    plan.extend(delays(seed, 5, full));
+    plan.extend(delays(seed, kills, full));
     let mut killed = 0;
     for (k, delay) in plan.iter().enumerate() {
         let run = tmp.path().join(format!("killed-{k}"));
-        let args = train_args(&run);
+        let args = train_args(&run, extra);
         // Killed, resumed, possibly killed again: at most three interruptions per run.
         let mut interrupted = kill_after(spawn(&args), *delay);
         killed += interrupted as usize;
@@ -212,7 +225,7 @@ fn sigkill_at_random_points_then_resume_gives_the_uninterrupted_run() {
         plan.len()
     );
     assert!(
-        killed >= 3,
+        killed >= min_killed,
         "too few kills landed ({killed}): the plan needs revising"
     );
 }

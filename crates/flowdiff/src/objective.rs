@@ -25,6 +25,17 @@ impl Regression {
         }
     }
 
+    /// Rows `rows` of the batch (one data-parallel replica's share).
+    pub fn rows(self, rows: std::ops::Range<usize>) -> Self {
+        let (start, len) = (rows.start, rows.len());
+        Self {
+            x: self.x.narrow(0, start, len),
+            t: self.t.narrow(0, start, len),
+            target: self.target.narrow(0, start, len),
+            head_weights: self.head_weights,
+        }
+    }
+
     /// `Σ_k w_k · mean((pred_k − target_k)²)` over the heads.
     pub fn loss(&self, pred: Tensor<2>) -> Tensor<1> {
         let [n, d] = self.x.dims();

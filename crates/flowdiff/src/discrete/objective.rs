@@ -31,6 +31,21 @@ impl GraphObjective {
         rng: &mut SeededRng,
         device: &Device,
     ) -> Tensor<1> {
+        self.loss_of_rows(net, clean, rng, 0..clean.len(), device)
+    }
+
+    /// [`GraphObjective::loss`] with the network run on the graphs `rows` only (one
+    /// data-parallel replica's share): every graph's `tau` and `x_tau` are still drawn, and the
+    /// result is the share of the whole batch's loss (its cross-entropy sums divided by the
+    /// whole batch's counts), so the shares of a batch sum to its loss.
+    pub fn loss_of_rows(
+        &self,
+        net: &GraphNet,
+        clean: &[&DenseGraph],
+        rng: &mut SeededRng,
+        rows: std::ops::Range<usize>,
+        device: &Device,
+    ) -> Tensor<1> {
         let mut taus = Vec::with_capacity(clean.len());
         let noisy: Vec<DenseGraph> = clean
             .iter()
@@ -41,31 +56,37 @@ impl GraphObjective {
                 g.corrupt(&self.path, kappa, (&self.node_prior, &self.edge_prior), rng)
             })
             .collect();
+        let nodes: usize = clean.iter().map(|g| g.n()).sum();
+        let pairs: usize = clean.iter().map(|g| g.n() * g.n().saturating_sub(1)).sum();
         let (x, e, mask) = one_hot(
-            &noisy,
+            &noisy[rows.clone()],
             self.max_nodes,
             self.node_prior.states(),
             self.edge_prior.states(),
             device,
         );
         let (tx, te, _) = one_hot(
-            clean,
+            &clean[rows.clone()],
             self.max_nodes,
             self.node_prior.classes,
             self.edge_prior.classes,
             device,
         );
-        let (node_logits, edge_logits) = net.forward(x, e, times(&taus, device), mask);
-        let node_loss = cross_entropy(node_logits, tx);
-        let edge_loss = cross_entropy(edge_logits, te);
+        let (node_logits, edge_logits) = net.forward(x, e, times(&taus[rows], device), mask);
+        let node_loss = nll_sum(node_logits, tx).div_scalar(nodes.max(1) as f32);
+        let edge_loss = nll_sum(edge_logits, te).div_scalar(pairs.max(1) as f32);
         node_loss + edge_loss.mul_scalar(self.edge_weight)
     }
+}
+
+/// `−Σ target·log_softmax(logits)` over all rows (last axis = classes).
+fn nll_sum<const D: usize>(logits: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
+    log_softmax(logits, D - 1).mul(target).sum().neg()
 }
 
 /// Mean over rows with a target of `−Σ target·log_softmax(logits)` (last axis = classes);
 /// all-zero target rows are ignored.
 pub fn cross_entropy<const D: usize>(logits: Tensor<D>, target: Tensor<D>) -> Tensor<1> {
     let count = target.clone().sum().clamp_min(1.0);
-    let nll = log_softmax(logits, D - 1).mul(target).sum().neg();
-    nll.div(count)
+    nll_sum(logits, target).div(count)
 }

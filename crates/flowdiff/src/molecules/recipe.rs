@@ -93,6 +93,7 @@ pub fn qm9_config(
             ema_decay: 0.999,
             seed: r.seed.unwrap_or(0),
             checkpoint_every: 500,
+            devices: 1,
         },
         batch_size: r.batch_size.unwrap_or(256),
         edge_weight: 5.0,

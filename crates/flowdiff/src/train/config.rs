@@ -65,6 +65,7 @@ impl TrainConfig {
                 ema_decay: 0.999,
                 seed: 0,
                 checkpoint_every: 1000,
+                devices: 1,
             },
             batch_size: 512,
             label_dropout: 0.0,
@@ -98,6 +99,7 @@ impl TrainConfig {
                 ema_decay: 0.995,
                 seed: 0,
                 checkpoint_every: 200,
+                devices: 1,
             },
             batch_size: 64,
             label_dropout: if conditional { 0.1 } else { 0.0 },
@@ -113,6 +115,7 @@ impl TrainConfig {
         if self.batch_size == 0 {
             return Err(Error::invalid("batch_size", "must be at least 1"));
         }
+        super::parallel::check_devices(self.optim.devices, self.batch_size)?;
         if !(0.0..=1.0).contains(&self.label_dropout) {
             return Err(Error::invalid(
                 "label_dropout",

@@ -6,12 +6,13 @@
 
 use super::adamw::FusedAdamW;
 use super::checkpoint::{self, TrainState};
+use super::parallel::{Replicas, Shard};
 use super::{Outcome, RunDir, TrainOptions, Trained, ema, lr, progress_bar, save_checkpoint};
 use crate::error::{Context, Error, Result};
 use crate::rng::SeededRng;
 use burn::module::Module;
+use burn::optim::ModuleOptimizer;
 use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::store::ModuleSnapshot;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,14 @@ pub struct Optimization {
     pub ema_decay: f64,
     pub seed: u64,
     pub checkpoint_every: usize,
+    /// Data-parallel replicas, each taking its share of every batch ([`super::parallel`]);
+    /// part of the run's definition because dropout masks are drawn per replica.
+    #[serde(default = "one_device")]
+    pub devices: usize,
+}
+
+fn one_device() -> usize {
+    1
 }
 
 /// A callback of the loop: `f(step, ema)` every `every` steps (0: never) and after the last
@@ -71,6 +80,9 @@ impl Optimization {
         if self.steps == 0 {
             return Err(Error::invalid("steps", "must be at least 1"));
         }
+        if self.devices == 0 {
+            return Err(Error::invalid("devices", "must be at least 1"));
+        }
         if self.checkpoint_every == 0 {
             return Err(Error::invalid("checkpoint_every", "must be at least 1"));
         }
@@ -93,26 +105,29 @@ impl Optimization {
     }
 }
 
-/// One step's loss: draws its batch from the generator and returns the scalar to minimise.
-pub type LossFn<'a, M> = dyn FnMut(&M, &mut SeededRng) -> Tensor<1> + 'a;
+/// One step's loss: draws the whole batch from the generator and returns the given shard's
+/// share of its loss (the whole loss for [`Shard::WHOLE`]; the shares of a batch sum to it).
+pub type LossFn<'a, M> = dyn FnMut(&M, &mut SeededRng, Shard) -> Tensor<1> + 'a;
 
 /// Steps that fit `minutes` of training, from the time of five steps (after one warm-up step)
 /// of `model` (a fresh one, on the autodiff device) on this machine.
 pub fn steps_for_minutes<M: Module>(
     s: &Optimization,
+    device: &Device,
     mut model: M,
     loss: &mut LossFn<M>,
     minutes: f64,
 ) -> usize {
     let mut optim = s.optimizer();
     let mut rng = SeededRng::new(s.seed).fork("calibrate");
+    let replicas = Replicas::on(device, s.devices);
     let mut timer = std::time::Instant::now();
     for k in 0..6 {
         if k == 1 {
             timer = std::time::Instant::now(); // the first step pays one-off costs
         }
-        let grads = GradientsParams::from_grads(loss(&model, &mut rng).backward(), &model);
-        model = optim.step(s.lr, model, grads);
+        let step = replicas.step(&model, s.seed, k, &mut rng, loss);
+        model = optim.step(s.lr, model, step.grads);
     }
     let per_step = timer.elapsed().as_secs_f64() / 5.0;
     ((minutes * 60.0 / per_step) as usize).max(1)
@@ -194,19 +209,18 @@ pub fn run<M: Module + ModuleSnapshot>(
     let timer = std::time::Instant::now();
     let mut last = f64::NAN;
     let mut end_step = end;
+    let replicas = Replicas::on(device, s.devices);
     for step in start..end {
-        // Backend randomness (dropout masks) is reseeded from (seed, step), so a resumed run
-        // draws exactly the masks the uninterrupted run would have.
-        device.seed(s.seed ^ (step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        let loss = loss(&model, &mut rng);
-        let value = loss.clone().into_scalar::<f32>() as f64;
+        // Backend randomness (dropout masks) is reseeded from (seed, step, replica), so a
+        // resumed run draws exactly the masks the uninterrupted run would have.
+        let grads = replicas.step(&model, s.seed, step, &mut rng, loss);
+        let value = grads.loss.into_scalar::<f32>() as f64;
         if !value.is_finite() {
             bar.abandon();
             return Err(Error::Diverged { step, loss: value });
         }
         let rate = lr::warmup_cosine(step, s.steps, s.warmup_steps, s.lr, s.min_lr_ratio);
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        model = optim.step(rate, model, grads);
+        model = optim.step(rate, model, grads.grads);
         ema_model = ema::update(ema_model, &model, ema::warmed_decay(s.ema_decay, step));
         losses.push((step, value, rate));
         last = value;

@@ -4,6 +4,7 @@
 
 use super::checkpoint;
 use super::engine::{self, Optimization};
+use super::parallel::Shard;
 use super::{RunDir, TrainOptions, Trained};
 use crate::discrete::batch::DenseGraph;
 use crate::discrete::objective::GraphObjective;
@@ -83,6 +84,7 @@ impl GraphTrainConfig {
                 ema_decay: 0.9,
                 seed: 0,
                 checkpoint_every: 1000,
+                devices: 1,
             },
             batch_size: 32,
             edge_weight: 5.0,
@@ -123,6 +125,7 @@ impl GraphTrainConfig {
         if self.batch_size == 0 {
             return bad("batch_size", "must be at least 1".into());
         }
+        super::parallel::check_devices(self.optim.devices, self.batch_size)?;
         if let DiscreteMethod::Diffusion { timesteps } = self.method {
             if !(2..=super::config::MAX_TIMESTEPS).contains(&timesteps) {
                 return bad(
@@ -250,17 +253,17 @@ pub fn load_model(dir: &Path, device: &Device) -> Result<(GraphTrainConfig, Grap
     Ok((cfg, net))
 }
 
-/// The loss of one step on a batch drawn from `data`.
+/// The loss of one step on a batch drawn from `data` (a shard's share of it).
 fn batch_loss<'a>(
     cfg: &GraphTrainConfig,
     data: &'a [DenseGraph],
     device: &'a Device,
-) -> impl FnMut(&GraphNet, &mut SeededRng) -> Tensor<1> + 'a {
+) -> impl FnMut(&GraphNet, &mut SeededRng, Shard) -> Tensor<1> + 'a {
     let objective = cfg.objective();
     let size = cfg.batch_size;
-    move |net, rng| {
+    move |net, rng, shard| {
         let batch: Vec<&DenseGraph> = (0..size).map(|_| &data[rng.below(data.len())]).collect();
-        objective.loss(net, &batch, rng, device)
+        objective.loss_of_rows(net, &batch, rng, shard.rows(size), device)
     }
 }
 
@@ -273,7 +276,13 @@ pub fn steps_for_minutes(
 ) -> usize {
     let device = device.clone().autodiff();
     let mut loss = batch_loss(cfg, data, &device);
-    engine::steps_for_minutes(&cfg.optim, cfg.model.init(&device), &mut loss, minutes)
+    engine::steps_for_minutes(
+        &cfg.optim,
+        &device,
+        cfg.model.init(&device),
+        &mut loss,
+        minutes,
+    )
 }
 
 /// Trains on `data` (clean training graphs), writing the run to `dir`; `hook(step, ema)` runs

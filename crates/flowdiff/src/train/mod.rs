@@ -12,6 +12,7 @@ pub mod ema;
 pub mod engine;
 pub mod graph;
 pub mod lr;
+pub mod parallel;
 
 use crate::data::DataSource;
 use crate::error::{Context, Error, Result, bail};
@@ -27,6 +28,7 @@ use checkpoint::TrainState;
 pub use config::{Teacher, TrainConfig};
 pub use engine::Optimization;
 use indicatif::{ProgressBar, ProgressStyle};
+use parallel::Shard;
 use std::path::{Path, PathBuf};
 
 /// Paths inside a run directory.
@@ -210,13 +212,15 @@ pub fn fit_objective(
 }
 
 /// One optimisation step's inputs: a batch of data (with labels for conditional networks,
-/// some replaced by the null class) turned into a regression by the objective.
+/// some replaced by the null class) turned into a regression by the objective; the network
+/// sees the `shard`'s rows and the result is their share of the batch's loss.
 fn regression_loss(
     cfg: &TrainConfig,
     model: &Network,
     objective: &dyn Objective,
     source: &dyn DataSource,
     rng: &mut SeededRng,
+    shard: Shard,
     device: &Device,
 ) -> Tensor<1> {
     let d = source.dim();
@@ -237,8 +241,17 @@ fn regression_loss(
     };
     let x1 = crate::device::tensor2(x1, cfg.batch_size, d, device);
     let batch = objective.batch(x1, rng);
-    let pred = model.forward(batch.x.clone(), batch.t.clone(), labels);
-    batch.loss(pred)
+    if shard.is_whole() {
+        let pred = model.forward(batch.x.clone(), batch.t.clone(), labels);
+        return batch.loss(pred);
+    }
+    let batch = batch.rows(shard.rows(cfg.batch_size));
+    let pred = model.forward(
+        batch.x.clone(),
+        batch.t.clone(),
+        labels.map(|l| shard.take_int(l)),
+    );
+    batch.loss(pred).mul_scalar(shard.fraction(cfg.batch_size))
 }
 
 /// Steps that fit `minutes` of training at the speed of a few timed steps on `device`.
@@ -250,11 +263,12 @@ pub fn steps_for_minutes(
 ) -> Result<usize> {
     let objective = objective_of(cfg, device)?;
     let device = device.clone().autodiff();
-    let mut loss = |m: &Network, rng: &mut SeededRng| {
-        regression_loss(cfg, m, objective.as_ref(), source, rng, &device)
+    let mut loss = |m: &Network, rng: &mut SeededRng, shard| {
+        regression_loss(cfg, m, objective.as_ref(), source, rng, shard, &device)
     };
     Ok(engine::steps_for_minutes(
         &cfg.optim,
+        &device,
         cfg.model.init(&device),
         &mut loss,
         minutes,
@@ -312,8 +326,9 @@ fn train_objective(
         ),
         None => None,
     };
-    let mut loss =
-        |m: &Network, rng: &mut SeededRng| regression_loss(cfg, m, objective, source, rng, &device);
+    let mut loss = |m: &Network, rng: &mut SeededRng, shard| {
+        regression_loss(cfg, m, objective, source, rng, shard, &device)
+    };
     let write_config = || match &run {
         Some(run) => write_json(&run.config(), cfg),
         None => Ok(()),

@@ -56,18 +56,7 @@ impl Shard {
         self.count == 1
     }
 
-    /// A tensor's rows of this shard (axis 0); the tensor itself for the whole batch.
-    pub fn take<const D: usize>(&self, t: Tensor<D>) -> Tensor<D> {
-        match self.is_whole() {
-            true => t,
-            false => {
-                let r = self.rows(t.dims()[0]);
-                t.narrow(0, r.start, r.len())
-            }
-        }
-    }
-
-    /// [`Shard::take`] for class labels.
+    /// The class labels of this shard's rows; all of them for the whole batch.
     pub fn take_int(&self, t: Tensor<1, Int>) -> Tensor<1, Int> {
         match self.is_whole() {
             true => t,
@@ -106,15 +95,20 @@ pub struct StepGrads {
 }
 
 impl Replicas {
-    /// `count` replicas on `device` (flex has one CPU device, so CPU replicas share it).
+    /// `count` replicas on `device` (flex has one CPU device, so CPU replicas share it); at
+    /// least one.
     pub fn on(device: &Device, count: usize) -> Self {
-        Self::new(vec![device.clone(); count.max(1)])
+        Self {
+            devices: vec![device.clone(); count.max(1)],
+        }
     }
 
-    /// One replica per device (e.g. several GPUs); at least one.
-    pub fn new(devices: Vec<Device>) -> Self {
-        assert!(!devices.is_empty(), "a run needs at least one device");
-        Self { devices }
+    /// One replica per device (e.g. several GPUs).
+    pub fn new(devices: Vec<Device>) -> Result<Self> {
+        if devices.is_empty() {
+            return Err(Error::invalid("devices", "a run needs at least one device"));
+        }
+        Ok(Self { devices })
     }
 
     pub fn count(&self) -> usize {

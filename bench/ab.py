@@ -18,6 +18,7 @@ WORKLOADS = [
     "unet-small-forward",
     "unet-train",
     "unet-forward",
+    "unet-rgb-train",
     "graph-train",
 ]
 

@@ -9,6 +9,7 @@ Networks (see crates/flowdiff/src/workload/ for the burn side):
   mlp-*         (x, y, t) -> 256 -> 256 -> 256 -> 2, SiLU                   133,122 params
   unet-small-*  small conv U-Net of crates/flowdiff/src/workload/unet_small.rs             450,721 params
   unet-*        flowdiff's default MNIST U-Net, UNetConfig::mnist(None)    827,233 params
+  unet-rgb-train  the CPU colour U-Net, UNetConfig::for_images([3, 32, 32], None)  3,299,267 params
   graph-train   the QM9 graph transformer (bench/reference_graph.py)       875,788 params
 """
 import argparse
@@ -128,13 +129,14 @@ class AttnBlock(nn.Module):
 
 class MnistUNet(nn.Module):
     """UNetConfig::mnist(None): base 32, mults 1-2-2, attention at the lowest level, one
-    residual block per level, dropout 0.1, GroupNorm(8)."""
+    residual block per level, dropout 0.1, GroupNorm(8). With channels=3, side=32, base=64:
+    UNetConfig::for_images([3, 32, 32], None), the CPU colour U-Net."""
 
-    def __init__(self, base=32, mults=(1, 2, 2), attention=(2,)):
+    def __init__(self, base=32, mults=(1, 2, 2), attention=(2,), channels=1, side=28):
         super().__init__()
         temb, chans = 4 * base, [m * base for m in mults]
-        self.base = base
-        self.input = conv3(1, base)
+        self.base, self.channels, self.side = base, channels, side
+        self.input = conv3(channels, base)
         self.time1, self.time2 = nn.Linear(base, temb), nn.Linear(temb, temb)
         self.down, prev = nn.ModuleList(), base
         for lvl, c in enumerate(chans):
@@ -156,12 +158,12 @@ class MnistUNet(nn.Module):
                 **({"resample": conv3(c, c)} if lvl > 0 else {}),
             )))
             prev = c
-        self.out_norm, self.output = nn.GroupNorm(8, chans[0]), conv3(chans[0], 1)
+        self.out_norm, self.output = nn.GroupNorm(8, chans[0]), conv3(chans[0], channels)
 
     def forward(self, x, t):
         n = x.shape[0]
         emb = self.time2(F.silu(self.time1(sinusoidal(t, self.base))))
-        x = self.input(x.reshape(n, 1, 28, 28))
+        x = self.input(x.reshape(n, self.channels, self.side, self.side))
         skips = []
         for lvl in self.down:
             x = lvl["block"](x, emb)
@@ -173,7 +175,7 @@ class MnistUNet(nn.Module):
             x = lvl["block"](torch.cat([x, skips.pop()], 1), emb)
             x = lvl["attn"](x) if "attn" in lvl else x
             x = lvl["resample"](up2(x)) if "resample" in lvl else x
-        return self.output(F.silu(self.out_norm(x))).reshape(n, 784)
+        return self.output(F.silu(self.out_norm(x))).reshape(n, -1)
 
 
 def adamw(model):
@@ -253,6 +255,12 @@ def unet_train(dev, iters):
     return model, "steps/s", iters, 128, trainer(model, lambda m: (m(x, t) - target).square().mean(), iters)
 
 
+def unet_rgb_train(dev, iters):
+    model = MnistUNet(base=64, channels=3, side=32).to(dev)
+    x, t, target = fixed_batch(dev, 64, (3 * 32 * 32,))
+    return model, "steps/s", iters, 64, trainer(model, lambda m: (m(x, t) - target).square().mean(), iters)
+
+
 def graph_train(dev, iters):
     from reference_graph import graph_train as build  # the molecule model, in its own file
 
@@ -272,6 +280,7 @@ WORKLOADS = {
     "unet-small-forward": (unet_small_forward, 2),
     "unet-train": (unet_train, 2),
     "unet-forward": (unet_forward, 1),
+    "unet-rgb-train": (unet_rgb_train, 1),
     "graph-train": (graph_train, 5),
 }
 

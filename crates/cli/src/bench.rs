@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// Or time a fixed workload: mlp-train, mlp-sample, unet-small-train, unet-small-forward,
-    /// unet-train, unet-forward, graph-train.
+    /// unet-train, unet-forward, unet-rgb-train, graph-train.
     #[arg(long, conflicts_with = "exact")]
     workload: Option<String>,
     /// With --workload: timed repeats (the median is reported).

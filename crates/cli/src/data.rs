@@ -40,6 +40,13 @@ pub struct Args {
     /// CSV with a `smiles` column (default: DeepChem's qm9.csv).
     #[arg(long)]
     url: Option<String>,
+    /// qm9: write this part of the fixed train/valid/test split as a `.smi` file (the SMILES as
+    /// stored, then the QM9 index) to --out, e.g. the reference of `bench/rdkit_check.py`.
+    #[arg(long, value_parser = ["train", "valid", "test"])]
+    split: Option<String>,
+    /// qm9 --split: directory of the QM9 SMILES table (default data/qm9).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
 }
 
 pub fn run(a: Args) -> Result<()> {
@@ -50,8 +57,13 @@ pub fn run(a: Args) -> Result<()> {
         return download_mnist(a.url.as_deref().unwrap_or(MNIST_URL), dir);
     }
     if a.name == "qm9" {
+        if let Some(part) = &a.split {
+            let out = a.out.as_deref().context("--split needs --out FILE.smi")?;
+            let dir = a.data_dir.clone().unwrap_or_else(crate::molecules::default_dir);
+            return write_qm9_split(&dir, part, out);
+        }
         let Some(dir) = &a.download else {
-            bail!("--name qm9: give --download DIR (a directory for the SMILES table)")
+            bail!("--name qm9: give --download DIR (a directory for the SMILES table) or --split train|valid|test --out FILE.smi")
         };
         return download_qm9(a.url.as_deref().unwrap_or(QM9_URL), dir);
     }
@@ -140,5 +152,27 @@ pub fn download_qm9(url: &str, dir: &Path) -> Result<()> {
     let path = dir.join(name);
     write_atomic(&path, &bytes)?;
     println!("{name}: {} molecules -> {}", mols.len(), path.display());
+    Ok(())
+}
+
+/// Writes one part of QM9's fixed split ([`flowdiff::chem::qm9::split`]) as `SMILES index`
+/// lines, atomically.
+fn write_qm9_split(dir: &Path, part: &str, out: &Path) -> Result<()> {
+    if out.extension().and_then(|e| e.to_str()) != Some("smi") {
+        bail!("{}: --split writes a .smi file", out.display());
+    }
+    let mols = flowdiff::chem::qm9::load(dir)?;
+    let split = flowdiff::chem::qm9::split(mols.len(), flowdiff::chem::qm9::SPLIT_SEED);
+    let rows = match part {
+        "train" => &split.train,
+        "valid" => &split.valid,
+        _ => &split.test,
+    };
+    let text: String = rows
+        .iter()
+        .map(|&i| format!("{} {}\n", mols[i].smiles, mols[i].index))
+        .collect();
+    write_atomic(out, text.as_bytes())?;
+    println!("{} molecules of the QM9 {part} split -> {}", rows.len(), out.display());
     Ok(())
 }

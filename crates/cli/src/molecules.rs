@@ -98,17 +98,17 @@ pub fn train(r: TrainRequest) -> Result<()> {
     if let Some(k) = r.checkpoint_every {
         cfg.optim.checkpoint_every = k;
     }
-    if let Some(steps) = super::train::minutes_budget(r.minutes, r.resume, r.steps, |m| {
+    if let Some(budget) = super::train::minutes_budget(r.minutes, r.resume, r.steps, |m| {
         Ok(gtrain::steps_for_minutes(&cfg, &data.graphs, m, &r.device))
     })? {
-        cfg.optim.steps = steps;
+        budget.apply(&mut cfg.optim);
     }
     println!(
-        "training {} ({:?} prior) on QM9 ({} training molecules) for {} steps, seed {} -> {}",
+        "training {} ({:?} prior) on QM9 ({} training molecules) for {}, seed {} -> {}",
         cfg.method.display_name(),
         cfg.node_prior.kind,
         data.graphs.len(),
-        cfg.optim.steps,
+        super::train::length(&cfg.optim),
         cfg.optim.seed,
         r.out.display()
     );
@@ -117,7 +117,7 @@ pub fn train(r: TrainRequest) -> Result<()> {
         resume: r.resume,
         progress: !r.quiet,
         stop_after: None,
-        time_limit: r.minutes.map(|m| m * 60.0),
+        time_limit: None,
     };
     let every = (cfg.optim.steps / 5).max(500);
     let samples_dir = r.out.join("samples");

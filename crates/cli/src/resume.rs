@@ -9,6 +9,7 @@ use anyhow::{Result, bail};
 use clap::ValueEnum;
 use flowdiff::data::DataSpec;
 use flowdiff::discrete::{DiscreteMethod, PriorKind};
+use flowdiff::flow::TimeSampling;
 use flowdiff::method::Method;
 use flowdiff::models::NetworkConfig;
 use flowdiff::path::PathKind;
@@ -165,14 +166,25 @@ pub fn check_run(a: &Args, cfg: &TrainConfig, config: &Path) -> Result<()> {
     c.check_name("--schedule", a.schedule.as_deref(), schedule)?;
     c.check("--timesteps", a.timesteps, timesteps);
     c.check_name("--prediction", a.prediction.as_deref(), prediction)?;
-    let (path, coupling) = match &cfg.method {
-        Method::Flow { path, coupling } => (Some(*path), Some(*coupling)),
-        Method::Hybrid { path, .. } => (Some(*path), None),
-        Method::Diffusion { .. } => (None, None),
+    let (path, coupling, times) = match &cfg.method {
+        Method::Flow {
+            path,
+            coupling,
+            time_sampling,
+        } => (Some(*path), Some(*coupling), Some(*time_sampling)),
+        Method::Hybrid { path, .. } => (Some(*path), None, None),
+        Method::Diffusion { .. } => (None, None, None),
     };
     let given_path = a.path.as_deref().map(str::parse::<PathKind>).transpose()?;
     c.check("--path", given_path, path);
     c.check_name("--coupling", a.coupling.as_deref(), coupling)?;
+    let given_times = a
+        .time_sampling
+        .as_deref()
+        .map(str::parse::<TimeSampling>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--time-sampling: {e}"))?;
+    c.check_shown("--time-sampling", given_times, times, TimeSampling::name);
     c.check_name::<PriorKind>("--prior", a.prior.as_deref(), None)?;
     let (width, depth) = match &cfg.model {
         NetworkConfig::Mlp(m) => (Some(m.width), Some(m.depth)),
@@ -216,6 +228,7 @@ pub fn check_graph_run(a: &Args, cfg: &GraphTrainConfig, config: &Path) -> Resul
     c.check::<String>("--prediction", a.prediction.clone(), None);
     c.check::<String>("--path", a.path.clone(), None);
     c.check::<String>("--coupling", a.coupling.clone(), None);
+    c.check::<String>("--time-sampling", a.time_sampling.clone(), None);
     c.check("--width", a.width, Some(cfg.model.node_width));
     c.check("--depth", a.depth, Some(cfg.model.layers));
     check_optimization(&mut c, a, &cfg.optim, cfg.batch_size);

@@ -1,9 +1,9 @@
-pub(crate) use crate::train_common::{minutes_budget, print_done};
+pub(crate) use crate::train_common::{length, minutes_budget, print_done};
 use anyhow::{Result, bail};
 use flowdiff::convert::Prediction;
 use flowdiff::data::DataSource;
 use flowdiff::data::DataSpec;
-use flowdiff::flow::Coupling;
+use flowdiff::flow::{Coupling, TimeSampling};
 use flowdiff::method::Method;
 use flowdiff::path::PathKind;
 use flowdiff::schedule::ScheduleKind;
@@ -84,10 +84,18 @@ pub struct Args {
     /// Flow: noise–data coupling (independent, ot; default independent).
     #[arg(long)]
     pub(crate) coupling: Option<String>,
+    /// Flow: how training draws the time tau — uniform (default), logit-normal (Esser et al.
+    /// 2024: sigmoid of N(0, 1), more weight mid-path) or logit-normal:MEAN,STD.
+    #[arg(long)]
+    pub(crate) time_sampling: Option<String>,
     /// Write a checkpoint (and the sampling weights) every this many steps; a run can be
     /// resumed from its last checkpoint. May change at --resume.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) checkpoint_every: Option<u64>,
+    /// Pictures: draw a sample grid into OUT/samples/ every this many steps and after the
+    /// last (0: never; default 500 for pictures). May change at --resume.
+    #[arg(long)]
+    pub(crate) sample_every: Option<u64>,
     /// Run directory to write.
     #[arg(long)]
     pub(crate) out: PathBuf,
@@ -108,6 +116,7 @@ pub struct MethodFlags<'a> {
     pub prediction: Option<&'a str>,
     pub path: Option<&'a str>,
     pub coupling: Option<&'a str>,
+    pub time_sampling: Option<&'a str>,
 }
 
 impl<'a> MethodFlags<'a> {
@@ -119,6 +128,7 @@ impl<'a> MethodFlags<'a> {
             prediction: a.prediction.as_deref(),
             path: a.path.as_deref(),
             coupling: a.coupling.as_deref(),
+            time_sampling: a.time_sampling.as_deref(),
         }
     }
 
@@ -130,6 +140,7 @@ impl<'a> MethodFlags<'a> {
             "--prediction" => self.prediction.is_some(),
             "--path" => self.path.is_some(),
             "--coupling" => self.coupling.is_some(),
+            "--time-sampling" => self.time_sampling.is_some(),
             _ => false,
         };
         let wrong: Vec<&str> = flags.iter().copied().filter(|f| given(f)).collect();
@@ -145,7 +156,7 @@ pub fn method_from(f: &MethodFlags) -> Result<Method> {
     let method = f.method.unwrap_or("flow");
     Ok(match method {
         "diffusion" => {
-            f.refuse(method, &["--path", "--coupling"])?;
+            f.refuse(method, &["--path", "--coupling", "--time-sampling"])?;
             let prediction = str::parse::<Prediction>(f.prediction.unwrap_or("eps"))
                 .map_err(|e| anyhow::anyhow!("--prediction: {e}"))?;
             if !matches!(
@@ -169,7 +180,13 @@ pub fn method_from(f: &MethodFlags) -> Result<Method> {
         "hybrid" => {
             f.refuse(
                 method,
-                &["--schedule", "--timesteps", "--prediction", "--coupling"],
+                &[
+                    "--schedule",
+                    "--timesteps",
+                    "--prediction",
+                    "--coupling",
+                    "--time-sampling",
+                ],
             )?;
             let path = match f.path {
                 None => PathKind::vp(),
@@ -194,6 +211,8 @@ pub fn method_from(f: &MethodFlags) -> Result<Method> {
                     .map_err(|e| anyhow::anyhow!("--path: {e}"))?,
                 coupling: str::parse::<Coupling>(f.coupling.unwrap_or("independent"))
                     .map_err(|e| anyhow::anyhow!("--coupling: {e}"))?,
+                time_sampling: str::parse::<TimeSampling>(f.time_sampling.unwrap_or("uniform"))
+                    .map_err(|e| anyhow::anyhow!("--time-sampling: {e}"))?,
             }
         }
         other => bail!("--method {other:?}: expected diffusion, flow or hybrid"),
@@ -223,10 +242,12 @@ pub(crate) fn do_not_apply(flags: &[&str]) -> String {
 fn refuse_for_molecules(a: &Args) -> Result<()> {
     let wrong: Vec<&str> = [
         ("--conditional", a.conditional),
+        ("--sample-every", a.sample_every.is_some()),
         ("--schedule", a.schedule.is_some()),
         ("--prediction", a.prediction.is_some()),
         ("--path", a.path.is_some()),
         ("--coupling", a.coupling.is_some()),
+        ("--time-sampling", a.time_sampling.is_some()),
         (
             "--timesteps",
             a.timesteps.is_some() && a.method.as_deref() != Some("diffusion"),
@@ -346,18 +367,24 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(k) = a.checkpoint_every {
         cfg.optim.checkpoint_every = k as usize;
     }
+    if let Some(k) = a.sample_every {
+        if k > 0 && cfg.model.image_shape().is_none() {
+            bail!("--sample-every draws picture grids; it does not apply to points");
+        }
+        cfg.sample_every = k as usize;
+    }
     let device = a.dev.get()?;
     let source = cfg.data.open()?;
-    if let Some(steps) = minutes_budget(a.minutes, a.resume, a.steps, |m| {
+    if let Some(budget) = minutes_budget(a.minutes, a.resume, a.steps, |m| {
         steps_for_minutes(&cfg, &source, m, &device)
     })? {
-        cfg.optim.steps = steps;
+        budget.apply(&mut cfg.optim);
     }
     println!(
-        "training {} on {} for {} steps, seed {} -> {}",
+        "training {} on {} for {}, seed {} -> {}",
         cfg.method.name(),
         cfg.data.label(),
-        cfg.optim.steps,
+        length(&cfg.optim),
         cfg.optim.seed,
         a.out.display()
     );
@@ -366,7 +393,7 @@ pub fn run(a: Args) -> Result<()> {
         resume: a.resume,
         progress: !a.quiet,
         stop_after: None,
-        time_limit: a.minutes.map(|m| m * 60.0),
+        time_limit: None,
     };
     let samples_dir = a.out.join("samples");
     let method = cfg.method.clone();

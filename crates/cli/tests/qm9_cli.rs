@@ -75,3 +75,43 @@ fn qm9_download_fetches_checks_and_saves_the_table() {
         "{err}"
     );
 }
+
+/// `flowdiff data --name qm9 --split`: the three parts written as `.smi` partition the table
+/// 80/10/10 (the split novelty is measured against), and a non-`.smi` output is refused.
+#[test]
+fn qm9_split_is_written_as_smi_files_that_partition_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("index,smiles\n");
+    let smiles: Vec<String> = (1..=10)
+        .flat_map(|k| ["C".repeat(k), "C".repeat(k) + "O"])
+        .collect();
+    for (i, s) in smiles.iter().enumerate() {
+        csv.push_str(&format!("{},{s}\n", i + 1));
+    }
+    std::fs::write(dir.path().join("qm9_smiles.csv"), csv).unwrap();
+    let mut seen = Vec::new();
+    for (part, expected) in [("train", 16), ("valid", 2), ("test", 2)] {
+        let out = dir.path().join(format!("{part}.smi"));
+        let o = flowdiff(&[
+            "data", "--name", "qm9", "--split", part, "--data-dir", p(dir.path()), "--out", p(&out),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), expected, "{part}: {text}");
+        for line in lines {
+            let (s, index) = line.split_once(' ').unwrap();
+            let index: usize = index.parse().unwrap();
+            assert_eq!(smiles[index - 1], s, "{line}");
+            seen.push(index);
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=20).collect::<Vec<_>>());
+    let o = flowdiff(&[
+        "data", "--name", "qm9", "--split", "train", "--data-dir", p(dir.path()), "--out",
+        p(&dir.path().join("train.txt")),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains(".smi"));
+}

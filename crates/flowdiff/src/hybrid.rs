@@ -22,7 +22,13 @@ pub struct HybridObjective {
 
 impl Objective for HybridObjective {
     fn batch(&self, x1: Tensor<2>, rng: &mut SeededRng) -> Regression {
-        let b = path_batch(self.path.as_ref(), Coupling::Independent, x1, rng);
+        let b = path_batch(
+            self.path.as_ref(),
+            Coupling::Independent,
+            crate::flow::TimeSampling::Uniform,
+            x1,
+            rng,
+        );
         let target = Tensor::cat(vec![b.z.clone(), b.velocity()], 1);
         Regression {
             x: b.x,

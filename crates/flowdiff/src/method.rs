@@ -2,7 +2,7 @@
 
 use crate::convert::Prediction;
 use crate::diffusion::DiffusionObjective;
-use crate::flow::{Coupling, FlowObjective};
+use crate::flow::{Coupling, FlowObjective, TimeSampling};
 use crate::hybrid::HybridObjective;
 use crate::objective::Objective;
 use crate::path::{DiffusionPath, GaussianPath, PathKind};
@@ -22,6 +22,9 @@ pub enum Method {
     Flow {
         path: PathKind,
         coupling: Coupling,
+        /// How training draws `tau` ([`TimeSampling`]; uniform when absent).
+        #[serde(default, skip_serializing_if = "TimeSampling::is_uniform")]
+        time_sampling: TimeSampling,
     },
     /// Two heads on one trunk: noise (diffusion loss) and velocity (flow-matching loss) on the
     /// same path, `L = noise_weight·L_noise + (1 − noise_weight)·L_velocity` ([`crate::hybrid`]).
@@ -46,6 +49,7 @@ impl Method {
         Method::Flow {
             path: PathKind::cond_ot(),
             coupling: Coupling::Independent,
+            time_sampling: TimeSampling::Uniform,
         }
     }
 
@@ -120,9 +124,14 @@ impl Method {
                 schedule: self.schedule().unwrap(),
                 prediction: *prediction,
             }),
-            Method::Flow { coupling, .. } => Box::new(FlowObjective {
+            Method::Flow {
+                coupling,
+                time_sampling,
+                ..
+            } => Box::new(FlowObjective {
                 path: self.path(),
                 coupling: *coupling,
+                times: *time_sampling,
             }),
             Method::Hybrid { noise_weight, .. } => Box::new(HybridObjective {
                 path: self.path(),

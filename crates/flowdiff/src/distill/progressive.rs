@@ -70,6 +70,7 @@ pub fn student_config(
     cfg.method = Method::Flow {
         path,
         coupling: Coupling::Independent,
+        time_sampling: crate::flow::TimeSampling::Uniform,
     };
     cfg.data = teacher.data.reference().clone();
     let mut student_mlp = mlp.clone();

@@ -182,6 +182,7 @@ pub fn student_config(
     cfg.method = Method::Flow {
         path: PathKind::cond_ot(),
         coupling: Coupling::Pairs,
+        time_sampling: crate::flow::TimeSampling::Uniform,
     };
     cfg.data = crate::data::DataSpec::Pairs {
         path: pairs_file.to_path_buf(),

@@ -111,6 +111,7 @@ fn one_reflow_round_on_exact_pairs_makes_one_euler_step_reproduce_the_target() {
     let method = Method::Flow {
         path: PathKind::cond_ot(),
         coupling: Coupling::Pairs,
+        time_sampling: crate::flow::TimeSampling::Uniform,
     };
     let mut cfg = TrainConfig::points(DataSpec::Toy { name: Toy::Moons }, method.clone(), 2);
     cfg.optim.steps = 2000;

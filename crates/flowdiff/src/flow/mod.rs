@@ -4,6 +4,7 @@
 
 pub mod coupling;
 pub mod progressive;
+pub mod time_sampling;
 
 use crate::convert::{Prediction, convert};
 use crate::models::Model;
@@ -13,14 +14,17 @@ use crate::rng::SeededRng;
 use crate::solver::{Solution, SolveOptions, SolverError, VectorField, solve};
 use burn::tensor::Tensor;
 pub use coupling::Coupling;
+pub use time_sampling::TimeSampling;
 use std::sync::Arc;
 
 /// The conditional flow-matching objective (Lipman et al. eq. 9 / Tong et al. eq. 11):
-/// `|v_theta(x_tau, tau) − (alpha'(tau) x1 + sigma'(tau) x0)|²`, `tau ~ U[0, 1]`,
-/// `x_tau = alpha(tau) x1 + sigma(tau) x0`, `x0 ~ N(0, I)` paired with `x1` by the coupling.
+/// `|v_theta(x_tau, tau) − (alpha'(tau) x1 + sigma'(tau) x0)|²`, `tau ~ U[0, 1]` (or the
+/// density of `times`), `x_tau = alpha(tau) x1 + sigma(tau) x0`, `x0 ~ N(0, I)` paired with
+/// `x1` by the coupling.
 pub struct FlowObjective {
     pub path: Arc<dyn GaussianPath>,
     pub coupling: Coupling,
+    pub times: TimeSampling,
 }
 
 /// A batch on a probability path: `x = alpha·x1 + sigma·z` at times `t`, with the pieces
@@ -44,11 +48,12 @@ impl PathBatch {
     }
 }
 
-/// Draws `tau ~ U[0, 1]` and noise paired with `x1` by `coupling`, and builds [`PathBatch`].
-/// `x1: [n, d]`, or `[n, 2d]` rows `[x0 | x1]` for [`Coupling::Pairs`].
+/// Draws `tau` from `times` and noise paired with `x1` by `coupling`, and builds
+/// [`PathBatch`]. `x1: [n, d]`, or `[n, 2d]` rows `[x0 | x1]` for [`Coupling::Pairs`].
 pub fn path_batch(
     path: &dyn GaussianPath,
     coupling: Coupling,
+    times: TimeSampling,
     x1: Tensor<2>,
     rng: &mut SeededRng,
 ) -> PathBatch {
@@ -74,7 +79,7 @@ pub fn path_batch(
         }
     };
     let [n, _] = x1.dims();
-    let taus: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+    let taus: Vec<f64> = (0..n).map(|_| times.draw(rng)).collect();
     let cs: Vec<_> = taus.iter().map(|t| path.coeffs(*t)).collect();
     let col = |f: &dyn Fn(usize) -> f64| column((0..n).map(f).collect(), &device);
     let (a, s) = (col(&|i| cs[i].alpha), col(&|i| cs[i].sigma));
@@ -90,7 +95,7 @@ pub fn path_batch(
 
 impl Objective for FlowObjective {
     fn batch(&self, x1: Tensor<2>, rng: &mut SeededRng) -> Regression {
-        let b = path_batch(self.path.as_ref(), self.coupling, x1, rng);
+        let b = path_batch(self.path.as_ref(), self.coupling, self.times, x1, rng);
         let target = b.velocity();
         Regression::single(b.x, b.t, target)
     }

@@ -125,6 +125,7 @@ fn flow_objective_targets_are_the_conditional_velocity() {
     let obj = FlowObjective {
         path: Arc::from(PathKind::cond_ot().build()),
         coupling: Coupling::MinibatchOt,
+        times: crate::flow::TimeSampling::Uniform,
     };
     let x1v = crate::data::toy::Toy::Moons.sample(64, &mut SeededRng::new(4));
     let x1 = crate::device::tensor2(x1v.clone(), 64, 2, &device);

@@ -94,6 +94,7 @@ pub fn qm9_config(
             seed: r.seed.unwrap_or(0),
             checkpoint_every: 500,
             devices: 1,
+            minutes: None,
         },
         batch_size: r.batch_size.unwrap_or(256),
         edge_weight: 5.0,

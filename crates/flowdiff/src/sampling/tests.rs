@@ -85,6 +85,7 @@ fn defaults_and_refusals() {
     let ot = Method::Flow {
         path: crate::path::PathKind::cond_ot(),
         coupling: crate::flow::Coupling::MinibatchOt,
+        time_sampling: crate::flow::TimeSampling::Uniform,
     };
     let err = p(&ot, Some("euler-ancestral"), None, None)
         .unwrap_err()

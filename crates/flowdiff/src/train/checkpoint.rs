@@ -23,6 +23,10 @@ pub struct TrainState {
     /// samples on any other, this only records where it trained.
     #[serde(default)]
     pub device: String,
+    /// Seconds of training so far over every call, against a run's time budget
+    /// ([`super::Optimization::minutes`]).
+    #[serde(default)]
+    pub elapsed: f64,
 }
 
 /// Writes a module's weights as safetensors, atomically.

@@ -7,7 +7,9 @@
 use super::adamw::FusedAdamW;
 use super::checkpoint::{self, TrainState};
 use super::parallel::{Replicas, Shard};
-use super::{Outcome, RunDir, TrainOptions, Trained, ema, lr, progress_bar, save_checkpoint};
+use super::{
+    Outcome, RunDir, TrainOptions, Trained, ema, lr, progress_bar, save_checkpoint, time_bar,
+};
 use crate::error::{Context, Error, Result};
 use crate::rng::SeededRng;
 use burn::module::Module;
@@ -38,6 +40,12 @@ pub struct Optimization {
     /// part of the run's definition because dropout masks are drawn per replica.
     #[serde(default = "one_device")]
     pub devices: usize,
+    /// A time budget in minutes (`--minutes`): the cosine decay then follows the fraction of
+    /// this budget used rather than of `steps` (which becomes a cap), so a run on a slower or
+    /// busier machine still ends with its schedule completed. Training stops when the budget is
+    /// spent; the learning rates actually used are in the loss log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<f64>,
 }
 
 fn one_device() -> usize {
@@ -87,6 +95,9 @@ impl Optimization {
             return Err(Error::invalid("checkpoint_every", "must be at least 1"));
         }
         positive("lr", self.lr)?;
+        if let Some(m) = self.minutes {
+            positive("minutes", m)?;
+        }
         positive("grad_clip", self.grad_clip)?;
         fraction("min_lr_ratio", self.min_lr_ratio)?;
         fraction("ema_decay", self.ema_decay)?;
@@ -155,6 +166,8 @@ pub fn run<M: Module + ModuleSnapshot>(
     let mut rng = SeededRng::new(s.seed).fork("train");
     let mut losses = Vec::new();
     let mut start = 0;
+    let budget = s.minutes.map(|m| m * 60.0);
+    let mut spent_before = 0.0;
     let resume_from = match (opts.resume, run) {
         (false, _) => None,
         (true, None) => {
@@ -175,6 +188,18 @@ pub fn run<M: Module + ModuleSnapshot>(
     };
     if let Some(run) = resume_from {
         let state = checkpoint::load_state(&run.ckpt("state.json"))?;
+        spent_before = state.elapsed;
+        if let Some(b) = budget.filter(|b| state.elapsed >= *b) {
+            return Err(Error::invalid(
+                "minutes",
+                format!(
+                    "the run in {} has used its {:.0}-second budget ({:.0} s trained)",
+                    run.0.display(),
+                    b,
+                    state.elapsed
+                ),
+            ));
+        }
         if state.step >= s.steps {
             return Err(Error::invalid(
                 "steps",
@@ -205,12 +230,22 @@ pub fn run<M: Module + ModuleSnapshot>(
     let end = opts
         .stop_after
         .map_or(s.steps, |k| (start + k).min(s.steps));
-    let bar = progress_bar(opts.progress, s.steps as u64, start as u64);
+    let bar = match budget {
+        Some(b) => time_bar(opts.progress, b, spent_before),
+        None => progress_bar(opts.progress, s.steps as u64, start as u64),
+    };
     let timer = std::time::Instant::now();
+    let spent = || spent_before + timer.elapsed().as_secs_f64();
     let mut last = f64::NAN;
     let mut end_step = end;
+    let mut budget_spent = false;
     let replicas = Replicas::on(device, s.devices);
     for step in start..end {
+        // The decay's progress: the fraction of the time budget used, else of the steps.
+        let rate = match budget {
+            Some(b) => lr::warmup_cosine_at(step, spent() / b, s.warmup_steps, s.lr, s.min_lr_ratio),
+            None => lr::warmup_cosine(step, s.steps, s.warmup_steps, s.lr, s.min_lr_ratio),
+        };
         // Backend randomness (dropout masks) is reseeded from (seed, step, replica), so a
         // resumed run draws exactly the masks the uninterrupted run would have.
         let grads = replicas.step(&model, s.seed, step, &mut rng, loss);
@@ -219,19 +254,22 @@ pub fn run<M: Module + ModuleSnapshot>(
             bar.abandon();
             return Err(Error::Diverged { step, loss: value });
         }
-        let rate = lr::warmup_cosine(step, s.steps, s.warmup_steps, s.lr, s.min_lr_ratio);
         model = optim.step(rate, model, grads.grads);
         ema_model = ema::update(ema_model, &model, ema::warmed_decay(s.ema_decay, step));
         losses.push((step, value, rate));
         last = value;
-        bar.inc(1);
-        if step % 10 == 0 {
-            bar.set_message(format!("loss {value:.4}"));
-        }
         let done = step + 1;
-        let out_of_time = opts
-            .time_limit
-            .is_some_and(|l| timer.elapsed().as_secs_f64() >= l);
+        let now = spent();
+        match budget {
+            Some(_) => bar.set_position(now as u64),
+            None => bar.inc(1),
+        }
+        if step % 10 == 0 {
+            bar.set_message(format!("step {done} loss {value:.4}"));
+        }
+        budget_spent = budget.is_some_and(|b| now >= b);
+        let out_of_time =
+            budget_spent || opts.time_limit.is_some_and(|l| timer.elapsed().as_secs_f64() >= l);
         if let Some(run) =
             run.filter(|_| done % s.checkpoint_every == 0 || done == end || out_of_time)
         {
@@ -239,10 +277,11 @@ pub fn run<M: Module + ModuleSnapshot>(
                 step: done,
                 rng: rng.state(),
                 device: format!("{device:?}"),
+                elapsed: now,
             };
             save_checkpoint(run, &model, &ema_model, &optim, &state, &losses)?;
         }
-        if hook.every > 0 && (done % hook.every == 0 || done == s.steps) {
+        if hook.every > 0 && (done % hook.every == 0 || done == s.steps || budget_spent) {
             bar.suspend(|| (hook.f)(done, &ema_model))?;
         }
         if out_of_time {
@@ -251,7 +290,12 @@ pub fn run<M: Module + ModuleSnapshot>(
         }
     }
     bar.finish_and_clear();
-    if end_step < end {
+    if budget_spent {
+        println!(
+            "the {:.0}-minute budget is spent at step {end_step} (the schedule followed the clock)",
+            budget.unwrap_or_default() / 60.0
+        );
+    } else if end_step < end {
         println!(
             "stopped at step {end_step} of {}: the {:.0}-second limit is reached (checkpoint saved)",
             s.steps,

@@ -85,6 +85,7 @@ impl GraphTrainConfig {
                 seed: 0,
                 checkpoint_every: 1000,
                 devices: 1,
+                minutes: None,
             },
             batch_size: 32,
             edge_weight: 5.0,

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod graph;
 pub mod lr;
 pub mod parallel;
+mod progress;
 
 use crate::data::DataSource;
 use crate::error::{Context, Error, Result, bail};
@@ -27,7 +28,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use checkpoint::TrainState;
 pub use config::{Teacher, TrainConfig};
 pub use engine::Optimization;
-use indicatif::{ProgressBar, ProgressStyle};
+pub use progress::{progress_bar, time_bar};
 use parallel::Shard;
 use std::path::{Path, PathBuf};
 
@@ -392,19 +393,6 @@ pub(crate) fn save_checkpoint<M: Module + burn::store::ModuleSnapshot>(
     // The state goes last: a checkpoint counts only once all its files are in place.
     checkpoint::save_state(state, &dir.join("state.json"))?;
     checkpoint::commit(&run.0)
-}
-
-pub fn progress_bar(show: bool, len: u64, pos: u64) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len).with_position(pos);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg} {per_sec} ETA {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 #[cfg(test)]

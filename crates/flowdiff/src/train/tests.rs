@@ -143,3 +143,63 @@ fn schedule_settings_stay_top_level_in_config_json() {
     let back: TrainConfig = serde_json::from_value(v).unwrap();
     assert_eq!(back, cfg);
 }
+
+/// The learning rates a run used after its warm-up, in order.
+fn decay_rates(out: &Outcome, warmup: usize) -> Vec<f64> {
+    out.losses.iter().skip(warmup).map(|r| r.2).collect()
+}
+
+#[test]
+fn a_time_budget_completes_the_schedule_whatever_the_step_count() {
+    // A 1.2-second budget and a step cap far beyond reach: the run ends on the clock with the
+    // cosine decay at its floor (a step-counted decay would still be at the peak here).
+    let mut cfg = tiny(Method::flow(), 1_000_000);
+    cfg.optim.minutes = Some(0.02);
+    let (peak, floor) = (cfg.optim.lr, cfg.optim.lr * cfg.optim.min_lr_ratio);
+    let src = cfg.data.open().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = train(&cfg, &src, dir.path(), TrainOptions::default())
+        .unwrap()
+        .outcome;
+    assert!(out.steps > 10 && out.steps < cfg.optim.steps, "{} steps", out.steps);
+    let rates = decay_rates(&out, 10);
+    assert!(rates.windows(2).all(|w| w[1] <= w[0]), "the decay never rises");
+    let last = *rates.last().unwrap();
+    assert!(last <= floor + 0.05 * (peak - floor), "last rate {last} (floor {floor})");
+    let state = checkpoint::load_state(&RunDir(dir.path().into()).ckpt("state.json")).unwrap();
+    assert!(state.elapsed >= 1.2, "elapsed {}", state.elapsed);
+    // A spent budget cannot be resumed.
+    let again = TrainOptions {
+        resume: true,
+        ..Default::default()
+    };
+    let e = train(&cfg, &src, dir.path(), again).unwrap_err().to_string();
+    assert!(e.contains("minutes") && e.contains("budget"), "{e}");
+}
+
+#[test]
+fn a_stopped_time_budgeted_run_resumes_where_its_clock_stopped() {
+    let mut cfg = tiny(Method::flow(), 1_000_000);
+    cfg.optim.minutes = Some(0.02);
+    let src = cfg.data.open().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let first = TrainOptions {
+        stop_after: Some(30),
+        ..Default::default()
+    };
+    train(&cfg, &src, dir.path(), first).unwrap();
+    let state = checkpoint::load_state(&RunDir(dir.path().into()).ckpt("state.json")).unwrap();
+    assert_eq!(state.step, 30);
+    assert!(state.elapsed > 0.0 && state.elapsed < 1.2);
+    let resume = TrainOptions {
+        resume: true,
+        ..Default::default()
+    };
+    let out = train(&cfg, &src, dir.path(), resume).unwrap().outcome;
+    let rates = decay_rates(&out, 10);
+    assert!(rates.windows(2).all(|w| w[1] <= w[0]), "the decay never rises");
+    let floor = cfg.optim.lr * cfg.optim.min_lr_ratio;
+    assert!(*rates.last().unwrap() <= floor + 0.05 * (cfg.optim.lr - floor));
+    let state = checkpoint::load_state(&RunDir(dir.path().into()).ckpt("state.json")).unwrap();
+    assert!(state.elapsed >= 1.2 && state.elapsed < 1.2 + 5.0, "{}", state.elapsed);
+}

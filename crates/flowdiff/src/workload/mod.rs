@@ -12,6 +12,7 @@
 pub mod graph;
 pub mod mlp;
 pub mod unet;
+pub mod unet_rgb;
 pub mod unet_small;
 
 use crate::device::Selected;
@@ -62,6 +63,11 @@ pub const WORKLOADS: &[Workload] = &[
         name: "unet-forward",
         iters: 1,
         prepare: Some(unet::forward),
+    },
+    Workload {
+        name: "unet-rgb-train",
+        iters: 1,
+        prepare: Some(unet_rgb::train),
     },
     Workload {
         name: "graph-train",

@@ -116,6 +116,7 @@ pub(super) mod run {
                     word_pos: 123_456_789,
                 },
                 device: "Flex".into(),
+                elapsed: 61.5,
             };
             save_state(&state, &p("state.json")).unwrap();
             save_loss_log(&[(1, 0.5, 1e-3), (2, 0.25, 2e-3)], &p("loss.csv")).unwrap();

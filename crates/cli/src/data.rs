@@ -59,11 +59,16 @@ pub fn run(a: Args) -> Result<()> {
     if a.name == "qm9" {
         if let Some(part) = &a.split {
             let out = a.out.as_deref().context("--split needs --out FILE.smi")?;
-            let dir = a.data_dir.clone().unwrap_or_else(crate::molecules::default_dir);
+            let dir = a
+                .data_dir
+                .clone()
+                .unwrap_or_else(crate::molecules::default_dir);
             return write_qm9_split(&dir, part, out);
         }
         let Some(dir) = &a.download else {
-            bail!("--name qm9: give --download DIR (a directory for the SMILES table) or --split train|valid|test --out FILE.smi")
+            bail!(
+                "--name qm9: give --download DIR (a directory for the SMILES table) or --split train|valid|test --out FILE.smi"
+            )
         };
         return download_qm9(a.url.as_deref().unwrap_or(QM9_URL), dir);
     }
@@ -173,6 +178,10 @@ fn write_qm9_split(dir: &Path, part: &str, out: &Path) -> Result<()> {
         .map(|&i| format!("{} {}\n", mols[i].smiles, mols[i].index))
         .collect();
     write_atomic(out, text.as_bytes())?;
-    println!("{} molecules of the QM9 {part} split -> {}", rows.len(), out.display());
+    println!(
+        "{} molecules of the QM9 {part} split -> {}",
+        rows.len(),
+        out.display()
+    );
     Ok(())
 }

@@ -18,7 +18,14 @@ fn a_timed_run_ends_on_the_clock_with_its_decay_complete_and_keeps_its_budget() 
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let out = flowdiff(&[
-        "train", "--data", "moons", "--minutes", "0.03", "--quiet", "--out", p(&run),
+        "train",
+        "--data",
+        "moons",
+        "--minutes",
+        "0.03",
+        "--quiet",
+        "--out",
+        p(&run),
     ]);
     let said = text(&out);
     assert!(out.status.success(), "{said}");
@@ -38,10 +45,16 @@ fn a_timed_run_ends_on_the_clock_with_its_decay_complete_and_keeps_its_budget() 
         .map(|l| l.split(',').nth(2).unwrap().parse().unwrap())
         .collect();
     let steps = rates.len() as u64;
-    assert!(steps < config["steps"].as_u64().unwrap(), "ended by the cap, not the clock");
+    assert!(
+        steps < config["steps"].as_u64().unwrap(),
+        "ended by the cap, not the clock"
+    );
     let floor = peak * ratio;
     let last = *rates.last().unwrap();
-    assert!(last <= floor + 0.05 * (peak - floor), "last rate {last}, floor {floor}");
+    assert!(
+        last <= floor + 0.05 * (peak - floor),
+        "last rate {last}, floor {floor}"
+    );
     // The spent budget is kept: resuming says so instead of training past it.
     let again = flowdiff(&["train", "--out", p(&run), "--resume", "--quiet"]);
     assert!(!again.status.success());
@@ -63,6 +76,14 @@ fn budget_and_sample_grid_flags_are_refused_where_they_do_not_apply() {
         assert!(!out.status.success(), "{all:?}");
         assert!(text(&out).contains(expect), "{all:?}: {}", text(&out));
     }
-    let out = flowdiff(&["train", "--data", "qm9", "--sample-every", "10", "--out", &run]);
+    let out = flowdiff(&[
+        "train",
+        "--data",
+        "qm9",
+        "--sample-every",
+        "10",
+        "--out",
+        &run,
+    ]);
     assert!(text(&out).contains("--sample-every"), "{}", text(&out));
 }

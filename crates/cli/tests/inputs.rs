@@ -244,7 +244,10 @@ fn flags_that_do_not_apply_are_refused() {
         "--coupling does not apply to --method diffusion",
     );
     refused(
-        &train(o, &["--method", "diffusion", "--time-sampling", "logit-normal"]),
+        &train(
+            o,
+            &["--method", "diffusion", "--time-sampling", "logit-normal"],
+        ),
         "--time-sampling does not apply to --method diffusion",
     );
     refused(
@@ -477,18 +480,49 @@ fn time_sampling_is_kept_by_the_run() {
     let r = dir.path().join("run");
     let r = p(&r);
     ok(&[
-        "train", "--data", "moons", "--steps", "5", "--width", "16", "--depth", "1",
-        "--time-sampling", "logit-normal:0.5,1.5", "--out", r, "--quiet",
+        "train",
+        "--data",
+        "moons",
+        "--steps",
+        "5",
+        "--width",
+        "16",
+        "--depth",
+        "1",
+        "--time-sampling",
+        "logit-normal:0.5,1.5",
+        "--out",
+        r,
+        "--quiet",
     ]);
     let config = std::fs::read_to_string(dir.path().join("run/config.json")).unwrap();
-    assert!(config.contains("\"logit-normal\"") && config.contains("1.5"), "{config}");
+    assert!(
+        config.contains("\"logit-normal\"") && config.contains("1.5"),
+        "{config}"
+    );
     refused(
-        &["train", "--out", r, "--resume", "--steps", "8", "--time-sampling", "uniform"],
+        &[
+            "train",
+            "--out",
+            r,
+            "--resume",
+            "--steps",
+            "8",
+            "--time-sampling",
+            "uniform",
+        ],
         "--time-sampling uniform (the run has logit-normal:0.5,1.5)",
     );
     let text = ok(&[
-        "train", "--out", r, "--resume", "--steps", "8", "--time-sampling",
-        "logit-normal:0.5,1.5", "--quiet",
+        "train",
+        "--out",
+        r,
+        "--resume",
+        "--steps",
+        "8",
+        "--time-sampling",
+        "logit-normal:0.5,1.5",
+        "--quiet",
     ]);
     assert!(text.contains("done: 8 steps"), "{text}");
 }

@@ -93,7 +93,15 @@ fn qm9_split_is_written_as_smi_files_that_partition_the_table() {
     for (part, expected) in [("train", 16), ("valid", 2), ("test", 2)] {
         let out = dir.path().join(format!("{part}.smi"));
         let o = flowdiff(&[
-            "data", "--name", "qm9", "--split", part, "--data-dir", p(dir.path()), "--out", p(&out),
+            "data",
+            "--name",
+            "qm9",
+            "--split",
+            part,
+            "--data-dir",
+            p(dir.path()),
+            "--out",
+            p(&out),
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let text = std::fs::read_to_string(&out).unwrap();
@@ -109,7 +117,14 @@ fn qm9_split_is_written_as_smi_files_that_partition_the_table() {
     seen.sort_unstable();
     assert_eq!(seen, (1..=20).collect::<Vec<_>>());
     let o = flowdiff(&[
-        "data", "--name", "qm9", "--split", "train", "--data-dir", p(dir.path()), "--out",
+        "data",
+        "--name",
+        "qm9",
+        "--split",
+        "train",
+        "--data-dir",
+        p(dir.path()),
+        "--out",
         p(&dir.path().join("train.txt")),
     ]);
     assert!(!o.status.success());

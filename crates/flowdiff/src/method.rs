@@ -28,10 +28,7 @@ pub enum Method {
     },
     /// Two heads on one trunk: noise (diffusion loss) and velocity (flow-matching loss) on the
     /// same path, `L = noise_weight·L_noise + (1 − noise_weight)·L_velocity` ([`crate::hybrid`]).
-    Hybrid {
-        path: PathKind,
-        noise_weight: f64,
-    },
+    Hybrid { path: PathKind, noise_weight: f64 },
 }
 
 impl Method {

@@ -114,7 +114,10 @@ fn unreadable_files_and_empty_folders_are_named() {
     assert!(e.contains("missing") && e.contains("not a folder"), "{e}");
     for bad in [0, super::MAX_SIZE + 1] {
         let e = read(dir.path(), Some(bad)).unwrap_err().chain();
-        assert!(e.contains("image_size") && e.contains(&bad.to_string()), "{e}");
+        assert!(
+            e.contains("image_size") && e.contains(&bad.to_string()),
+            "{e}"
+        );
     }
 }
 

@@ -14,8 +14,8 @@ use crate::rng::SeededRng;
 use crate::solver::{Solution, SolveOptions, SolverError, VectorField, solve};
 use burn::tensor::Tensor;
 pub use coupling::Coupling;
-pub use time_sampling::TimeSampling;
 use std::sync::Arc;
+pub use time_sampling::TimeSampling;
 
 /// The conditional flow-matching objective (Lipman et al. eq. 9 / Tong et al. eq. 11):
 /// `|v_theta(x_tau, tau) − (alpha'(tau) x1 + sigma'(tau) x0)|²`, `tau ~ U[0, 1]` (or the

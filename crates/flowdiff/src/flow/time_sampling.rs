@@ -83,9 +83,14 @@ impl std::str::FromStr for TimeSampling {
                     return Err(format!("{s:?}: {expected}"));
                 };
                 let mean: f64 = m.trim().parse().map_err(|_| format!("{s:?}: {expected}"))?;
-                let std: f64 = sd.trim().parse().map_err(|_| format!("{s:?}: {expected}"))?;
+                let std: f64 = sd
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{s:?}: {expected}"))?;
                 if !(mean.is_finite() && std.is_finite() && std > 0.0) {
-                    return Err(format!("{s:?}: the mean must be finite and the std positive"));
+                    return Err(format!(
+                        "{s:?}: the mean must be finite and the std positive"
+                    ));
                 }
                 Ok(TimeSampling::LogitNormal { mean, std })
             }
@@ -139,7 +144,9 @@ mod tests {
     #[test]
     fn uniform_draws_cover_the_unit_interval_evenly() {
         let mut rng = SeededRng::new(3);
-        let draws: Vec<f64> = (0..100_000).map(|_| TimeSampling::Uniform.draw(&mut rng)).collect();
+        let draws: Vec<f64> = (0..100_000)
+            .map(|_| TimeSampling::Uniform.draw(&mut rng))
+            .collect();
         let below = draws.iter().filter(|&&t| t < 0.25).count() as f64 / 1e5;
         assert!((below - 0.25).abs() < 0.01, "{below}");
     }
@@ -156,7 +163,13 @@ mod tests {
         ] {
             assert_eq!(ts.name().parse::<TimeSampling>().unwrap(), ts);
         }
-        for bad in ["", "normal", "logit-normal:1", "logit-normal:0,0", "logit-normal:a,1"] {
+        for bad in [
+            "",
+            "normal",
+            "logit-normal:1",
+            "logit-normal:0,0",
+            "logit-normal:a,1",
+        ] {
             assert!(bad.parse::<TimeSampling>().is_err(), "{bad}");
         }
     }

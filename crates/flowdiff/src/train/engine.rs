@@ -243,7 +243,9 @@ pub fn run<M: Module + ModuleSnapshot>(
     for step in start..end {
         // The decay's progress: the fraction of the time budget used, else of the steps.
         let rate = match budget {
-            Some(b) => lr::warmup_cosine_at(step, spent() / b, s.warmup_steps, s.lr, s.min_lr_ratio),
+            Some(b) => {
+                lr::warmup_cosine_at(step, spent() / b, s.warmup_steps, s.lr, s.min_lr_ratio)
+            }
             None => lr::warmup_cosine(step, s.steps, s.warmup_steps, s.lr, s.min_lr_ratio),
         };
         // Backend randomness (dropout masks) is reseeded from (seed, step, replica), so a
@@ -268,8 +270,10 @@ pub fn run<M: Module + ModuleSnapshot>(
             bar.set_message(format!("step {done} loss {value:.4}"));
         }
         budget_spent = budget.is_some_and(|b| now >= b);
-        let out_of_time =
-            budget_spent || opts.time_limit.is_some_and(|l| timer.elapsed().as_secs_f64() >= l);
+        let out_of_time = budget_spent
+            || opts
+                .time_limit
+                .is_some_and(|l| timer.elapsed().as_secs_f64() >= l);
         if let Some(run) =
             run.filter(|_| done % s.checkpoint_every == 0 || done == end || out_of_time)
         {

@@ -12,7 +12,13 @@ pub fn warmup_cosine(step: usize, total: usize, warmup: usize, peak: f64, min_ra
 /// fraction, or the fraction of a time budget used): the cosine
 /// `min_ratio·peak + (1 − min_ratio)·peak·(1 + cos πp)/2`, and below it a linear warm-up over
 /// the first `warmup` steps (so a budget spent during the warm-up still ends at the floor).
-pub fn warmup_cosine_at(step: usize, progress: f64, warmup: usize, peak: f64, min_ratio: f64) -> f64 {
+pub fn warmup_cosine_at(
+    step: usize,
+    progress: f64,
+    warmup: usize,
+    peak: f64,
+    min_ratio: f64,
+) -> f64 {
     let progress = progress.clamp(0.0, 1.0);
     let cos = 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
     let cosine = peak * (min_ratio + (1.0 - min_ratio) * cos);

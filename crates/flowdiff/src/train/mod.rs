@@ -28,8 +28,8 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use checkpoint::TrainState;
 pub use config::{Teacher, TrainConfig};
 pub use engine::Optimization;
-pub use progress::{progress_bar, time_bar};
 use parallel::Shard;
+pub use progress::{progress_bar, time_bar};
 use std::path::{Path, PathBuf};
 
 /// Paths inside a run directory.

@@ -29,4 +29,3 @@ pub fn time_bar(show: bool, budget_s: f64, spent_s: f64) -> ProgressBar {
     );
     bar
 }
-

@@ -161,11 +161,21 @@ fn a_time_budget_completes_the_schedule_whatever_the_step_count() {
     let out = train(&cfg, &src, dir.path(), TrainOptions::default())
         .unwrap()
         .outcome;
-    assert!(out.steps > 10 && out.steps < cfg.optim.steps, "{} steps", out.steps);
+    assert!(
+        out.steps > 10 && out.steps < cfg.optim.steps,
+        "{} steps",
+        out.steps
+    );
     let rates = decay_rates(&out, 10);
-    assert!(rates.windows(2).all(|w| w[1] <= w[0]), "the decay never rises");
+    assert!(
+        rates.windows(2).all(|w| w[1] <= w[0]),
+        "the decay never rises"
+    );
     let last = *rates.last().unwrap();
-    assert!(last <= floor + 0.05 * (peak - floor), "last rate {last} (floor {floor})");
+    assert!(
+        last <= floor + 0.05 * (peak - floor),
+        "last rate {last} (floor {floor})"
+    );
     let state = checkpoint::load_state(&RunDir(dir.path().into()).ckpt("state.json")).unwrap();
     assert!(state.elapsed >= 1.2, "elapsed {}", state.elapsed);
     // A spent budget cannot be resumed.
@@ -173,7 +183,9 @@ fn a_time_budget_completes_the_schedule_whatever_the_step_count() {
         resume: true,
         ..Default::default()
     };
-    let e = train(&cfg, &src, dir.path(), again).unwrap_err().to_string();
+    let e = train(&cfg, &src, dir.path(), again)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("minutes") && e.contains("budget"), "{e}");
 }
 
@@ -197,9 +209,16 @@ fn a_stopped_time_budgeted_run_resumes_where_its_clock_stopped() {
     };
     let out = train(&cfg, &src, dir.path(), resume).unwrap().outcome;
     let rates = decay_rates(&out, 10);
-    assert!(rates.windows(2).all(|w| w[1] <= w[0]), "the decay never rises");
+    assert!(
+        rates.windows(2).all(|w| w[1] <= w[0]),
+        "the decay never rises"
+    );
     let floor = cfg.optim.lr * cfg.optim.min_lr_ratio;
     assert!(*rates.last().unwrap() <= floor + 0.05 * (cfg.optim.lr - floor));
     let state = checkpoint::load_state(&RunDir(dir.path().into()).ckpt("state.json")).unwrap();
-    assert!(state.elapsed >= 1.2 && state.elapsed < 1.2 + 5.0, "{}", state.elapsed);
+    assert!(
+        state.elapsed >= 1.2 && state.elapsed < 1.2 + 5.0,
+        "{}",
+        state.elapsed
+    );
 }

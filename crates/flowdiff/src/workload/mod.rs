@@ -12,7 +12,6 @@
 pub mod graph;
 pub mod mlp;
 pub mod unet;
-pub mod unet_rgb;
 pub mod unet_small;
 
 use crate::device::Selected;
@@ -67,7 +66,7 @@ pub const WORKLOADS: &[Workload] = &[
     Workload {
         name: "unet-rgb-train",
         iters: 1,
-        prepare: Some(unet_rgb::train),
+        prepare: Some(unet::train_rgb),
     },
     Workload {
         name: "graph-train",

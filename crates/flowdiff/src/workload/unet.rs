@@ -1,6 +1,8 @@
 //! The default MNIST U-Net ([`UNetConfig::mnist`], unconditional) as workloads: `unet-train`
 //! (batch 128, MSE to a fixed target, AdamW; dropout active) and `unet-forward` (batch 256 on
-//! the inference device).
+//! the inference device); and the CPU colour U-Net for 32×32 RGB pictures
+//! ([`UNetConfig::for_images`] for `[3, 32, 32]`: 64-128-128 channels, attention at 8×8) as
+//! `unet-rgb-train` (batch 64, one CIFAR-10 training step's shapes).
 
 use super::{Prepared, forward_repeat, train_repeat};
 use crate::models::{UNet, UNetConfig};
@@ -16,13 +18,21 @@ fn batch(n: usize, d: usize, device: &Device) -> (Tensor<2>, Tensor<2>) {
 
 /// `unet-train`: `iters` AdamW steps per repeat on a fixed batch of 128.
 pub fn train(device: &Device, iters: usize) -> Prepared {
-    const BATCH: usize = 128;
+    train_steps(&UNetConfig::mnist(None), 128, device, iters)
+}
+
+/// `unet-rgb-train`: `iters` AdamW steps per repeat on a fixed batch of 64 colour pictures.
+pub fn train_rgb(device: &Device, iters: usize) -> Prepared {
+    train_steps(&UNetConfig::for_images([3, 32, 32], None), 64, device, iters)
+}
+
+/// `iters` AdamW steps per repeat of the U-Net `cfg` on a fixed batch, MSE to a fixed target.
+fn train_steps(cfg: &UNetConfig, n: usize, device: &Device, iters: usize) -> Prepared {
     let device = device.clone().autodiff();
-    let cfg = UNetConfig::mnist(None);
     let model: UNet = cfg.init(&device);
-    let (x, t) = batch(BATCH, cfg.dim(), &device);
-    let target = batch(BATCH, cfg.dim(), &device).0;
-    train_repeat(model, BATCH, iters, move |m: &UNet| {
+    let (x, t) = batch(n, cfg.dim(), &device);
+    let target = batch(n, cfg.dim(), &device).0;
+    train_repeat(model, n, iters, move |m: &UNet| {
         m.forward(x.clone(), t.clone(), None)
             .sub(target.clone())
             .square()

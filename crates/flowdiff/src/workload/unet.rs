@@ -23,7 +23,12 @@ pub fn train(device: &Device, iters: usize) -> Prepared {
 
 /// `unet-rgb-train`: `iters` AdamW steps per repeat on a fixed batch of 64 colour pictures.
 pub fn train_rgb(device: &Device, iters: usize) -> Prepared {
-    train_steps(&UNetConfig::for_images([3, 32, 32], None), 64, device, iters)
+    train_steps(
+        &UNetConfig::for_images([3, 32, 32], None),
+        64,
+        device,
+        iters,
+    )
 }
 
 /// `iters` AdamW steps per repeat of the U-Net `cfg` on a fixed batch, MSE to a fixed target.

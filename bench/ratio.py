@@ -8,10 +8,14 @@ median over all repeats of all rounds.
     python3 bench/ratio.py --workloads mlp-train,unet-small-train --repeats 3
     python3 bench/ratio.py --threads 1 --rounds 2      # one thread each side
     python3 bench/ratio.py --no-build --side head=/tmp/flowdiff-head:cpu --side flex=./flowdiff:cpu
+    python3 bench/ratio.py --side flex=:cpu --side avx2=:cpu:FLOWDIFF_ISA=avx2 --side fixed=:cpu:FLOWDIFF_AUTOTUNE=0
 
 The release binary is $CARGO_TARGET_DIR/release/flowdiff (default ~/.cache/flowdiff-target),
 built first unless --no-build; the LibTorch build is copied beside it as flowdiff-tch. Each
-`--side LABEL=BINARY:DEVICE` adds a flowdiff column of its own (replacing the default ones).
+`--side LABEL=BINARY:DEVICE[:VAR=VALUE,...]` adds a flowdiff column of its own (replacing the
+default ones; an empty BINARY is the release build; the variables are set for that side only,
+e.g. `FLOWDIFF_ISA=avx2` to force the AVX2 kernels, `FLOWDIFF_AUTOTUNE=0` for the fixed kernel
+choices). The table opens with the CPU model (`lscpu`) and its AVX-512/AVX2 flags.
 `ratio` is flowdiff's rate over PyTorch's (higher is better for flowdiff). Parameter counts,
 batch and iterations must agree between the two sides (asserted).
 """
@@ -46,11 +50,36 @@ def cargo(features=None):
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
 
 
-def run_json(cmd, timeout=None):
+def cpu_line():
+    """The CPU model as `lscpu` names it, with the vector extensions the kernels use."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    except OSError:
+        return "CPU: unknown (no lscpu)"
+    info = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    model = info.get("Model name", "unknown").strip()
+    flags = info.get("Flags", "").split()
+    has = [f for f in ("avx512f", "avx2", "fma") if f in flags]
+    return f"CPU: `lscpu` \"{model}\" ({', '.join(has) or 'no AVX'})"
+
+
+def parse_side(spec, default_binary):
+    """`LABEL=BINARY:DEVICE[:VAR=VALUE,...]` → (label, binary, device, env)."""
+    label, rest = spec.split("=", 1)
+    parts = rest.split(":")
+    if len(parts) < 2:
+        raise SystemExit(f"--side {spec}: expected LABEL=BINARY:DEVICE[:VAR=VALUE,...]")
+    binary = Path(parts[0]) if parts[0] else default_binary
+    env = dict(kv.split("=", 1) for kv in ":".join(parts[2:]).split(",") if "=" in kv)
+    return label, binary, parts[1], env
+
+
+def run_json(cmd, timeout=None, env=None):
     """Runs a benchmark command; its last stdout line is the JSON report (an `error` entry on
     failure or after `timeout` seconds)."""
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env=dict(os.environ, **(env or {})))
     except subprocess.TimeoutExpired:
         print(f"  {' '.join(map(str, cmd[:4]))}...: timed out after {timeout} s", file=sys.stderr)
         return {"error": f"timed out after {timeout} s"}
@@ -109,16 +138,15 @@ def main():
         p.error(f"unknown workloads {unknown}; known: {', '.join(ALL)}")
     binary = a.binary or TARGET / "release" / "flowdiff"
     devices = a.devices.split(",") if a.devices else ["cpu"]
-    sides = [(f"flowdiff-{'flex' if d == 'cpu' else d}", binary, d) for d in devices]
+    sides = [(f"flowdiff-{'flex' if d == 'cpu' else d}", binary, d, {}) for d in devices]
     if a.tch:
-        sides.append(("flowdiff-tch", TARGET / "release" / "flowdiff-tch", "tch"))
+        sides.append(("flowdiff-tch", TARGET / "release" / "flowdiff-tch", "tch", {}))
         if not a.no_build:
             cargo("tch")
             shutil.copy2(TARGET / "release" / "flowdiff", sides[-1][1])
     if a.side:
-        sides = [(label, Path(rest.rsplit(":", 1)[0]), rest.rsplit(":", 1)[1])
-                 for label, rest in (x.split("=", 1) for x in a.side)]
-    elif not a.no_build and not a.binary:
+        sides = [parse_side(x, binary) for x in a.side]
+    if not a.no_build and not a.binary and any(s[1] == binary for s in sides):
         cargo()
 
     before = loadavg()
@@ -131,23 +159,27 @@ def main():
         torch_cmd = [sys.executable, str(HERE / "reference_torch.py"), "--workload", name, "--json",
                      "--device", a.torch_device] + common
         # Rounds alternate the sides, so that a burst of load from elsewhere lands on both.
-        ref_runs, our_runs = [], {label: [] for label, _, _ in sides}
+        ref_runs, our_runs = [], {label: [] for label, _, _, _ in sides}
         for _ in range(a.rounds):
             ref_runs.append(run_json(torch_cmd, a.timeout) if name in TORCH_WORKLOADS
                             else {"error": "no PyTorch reference"})
-            for label, b, d in sides:
+            for label, b, d, env in sides:
                 our_runs[label].append(run_json([str(b), "bench", "--workload", name, "--json",
-                                                 "--device", d] + common, a.timeout))
+                                                 "--device", d] + common, a.timeout, env))
         ref = merge(ref_runs)
         ours = {label: merge(runs) for label, runs in our_runs.items()}
         reports += [r for r in [ref, *ours.values()] if "error" not in r]
         rows.append((name, ref, ours))
 
-    print(f"\nload average before {' '.join(before)}, after {' '.join(loadavg())}; "
+    print(f"\n{cpu_line()}; PyTorch {'.'.join(map(str, torch_version()))}")
+    for label, b, d, env in sides:
+        if env:
+            print(f"- {label}: " + ", ".join(f"{k}={v}" for k, v in env.items()))
+    print(f"load average before {' '.join(before)}, after {' '.join(loadavg())}; "
           f"{a.threads} threads each; median of {a.rounds} alternating rounds × {a.repeats} repeats "
           f"(each after {a.warmup} warm-up)\n")
     head = ["workload", "params", "unit", f"PyTorch ({a.torch_device})"]
-    head += [label for label, _, _ in sides] + [f"ratio {label}" for label, _, _ in sides]
+    head += [s[0] for s in sides] + [f"ratio {s[0]}" for s in sides]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for name, ref, ours in rows:

@@ -87,7 +87,7 @@ fn workload(a: &Args, name: &str) -> Result<()> {
         println!("{}", serde_json::to_string(&r)?);
     } else {
         println!(
-            "{} on {} ({}): {:.1} {} (median of {}), {} parameters, batch {}",
+            "{} on {} ({}): {:.1} {} (median of {}), {} parameters, batch {}; kernels {}, autotune {}",
             r.workload,
             r.backend,
             r.device,
@@ -95,7 +95,9 @@ fn workload(a: &Args, name: &str) -> Result<()> {
             r.unit,
             r.repeats.len(),
             r.params,
-            r.batch
+            r.batch,
+            r.isa,
+            if r.autotune { "on" } else { "off" }
         );
     }
     Ok(())
@@ -151,10 +153,12 @@ fn samplers(a: Args) -> Result<()> {
             }
             let (cfg, model) = RunDir(run.clone()).load_model(&device)?;
             if matches!(cfg.data, flowdiff::data::DataSpec::Mnist { .. }) {
-                let nfe = if a.nfe.is_empty() {
-                    super::bench_images::DEFAULT_NFE.to_vec()
-                } else {
+                let nfe = if !a.nfe.is_empty() {
                     a.nfe.clone()
+                } else if flowdiff::distill::Record::load(run)?.is_some() {
+                    super::bench_images::STUDENT_NFE.to_vec()
+                } else {
+                    super::bench_images::DEFAULT_NFE.to_vec()
                 };
                 return super::bench_images::run(super::bench_images::ImageBench {
                     device: device.clone(),

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 /// Default budgets and sample count for images (each sampler run is a full image batch).
 pub const DEFAULT_NFE: [usize; 2] = [10, 20];
+/// Budgets for a distilled student (and its teacher beside it).
+pub const STUDENT_NFE: [usize; 5] = [1, 2, 4, 8, 20];
 pub const DEFAULT_N: usize = 1000;
 
 /// What the image bench was asked for.
@@ -43,9 +45,11 @@ struct Row {
     classes_covered: usize,
 }
 
-/// The samplers benchmarked on images: the ones a user would pick at 10–20 NFE.
-fn plan(method: &Method, nfe: &[usize]) -> Vec<Sampler> {
+/// The samplers benchmarked on images: the ones a user would pick at 10–20 NFE; a distilled
+/// student's Euler steps, which it was trained to take.
+fn plan(method: &Method, nfe: &[usize], student: bool) -> Vec<Sampler> {
     let families: &[&str] = match method {
+        _ if student => &["ode-euler"],
         Method::Diffusion { .. } => &["ddim", "dpm-solver++", "ode-midpoint"],
         _ => &["ode-euler", "ode-midpoint", "ode-heun", "dpm-solver++"],
     };
@@ -67,14 +71,13 @@ pub fn run(b: ImageBench) -> Result<()> {
     flowdiff::io::create_dir(&b.out)?;
     let reference = flowdiff::data::idx::mnist_file(dir, "t10k-images-idx3-ubyte")?;
     let scorer = ImageScorer::load(b.classifier, &reference, b.n, b.seed, &device)?;
+    let labels = |k: usize| class_labels(k, b.n.div_ceil(k))[..b.n].to_vec();
     let model = NetModel {
-        labels: cfg
-            .model
-            .num_classes()
-            .map(|k| class_labels(k, b.n.div_ceil(k))[..b.n].to_vec()),
+        labels: cfg.model.num_classes().map(labels),
         guidance: b.guidance,
         ..net
     };
+    let record = flowdiff::distill::Record::load(b.run)?;
     println!(
         "bench: {} ({}), {} images, guidance {}, seed {}; FID against {} ({} digits), floor {} real",
         b.run.display(),
@@ -87,39 +90,72 @@ pub fn run(b: ImageBench) -> Result<()> {
         scorer.floor_count
     );
     println!(
-        "{:<22} {:>5} {:>9} {:>9} {:>9} {:>7} {:>8}",
+        "{:<30} {:>5} {:>9} {:>9} {:>9} {:>7} {:>8}",
         "sampler", "NFE", "seconds", "images/s", "FID", "ratio", "classes"
     );
-    let mut rows = Vec::new();
-    for sampler in plan(&cfg.method, b.nfe) {
-        let t = std::time::Instant::now();
-        let mut rng = SeededRng::new(b.seed).fork("sample");
-        let sol = sampler.run(&cfg.method, &model, b.n, &mut rng, false)?;
-        let images = flowdiff::data::images::to_unit(&flowdiff::device::to_vec(sol.x));
-        let seconds = t.elapsed().as_secs_f64();
-        let r = scorer.score(&images);
-        let row = Row {
-            sampler: sampler.label(),
-            family: sampler.family(),
-            nfe: sol.nfe,
-            seconds,
-            images_per_second: b.n as f64 / seconds,
-            fid: r.fid,
-            fid_floor: r.fid_floor,
-            fid_ratio: r.fid / r.fid_floor.max(1e-12),
-            classes_covered: r.classes_covered,
-        };
+    let measure = |prefix: &str, method: &Method, model: &NetModel, samplers: Vec<Sampler>| {
+        let mut rows = Vec::new();
+        for sampler in samplers {
+            let t = std::time::Instant::now();
+            let mut rng = SeededRng::new(b.seed).fork("sample");
+            let sol = sampler.run(method, model, b.n, &mut rng, false)?;
+            let images = flowdiff::data::images::to_unit(&flowdiff::device::to_vec(sol.x));
+            let seconds = t.elapsed().as_secs_f64();
+            let r = scorer.score(&images);
+            let row = Row {
+                sampler: format!("{prefix}{}", sampler.label()),
+                family: format!("{prefix}{}", sampler.family()),
+                nfe: sol.nfe,
+                seconds,
+                images_per_second: b.n as f64 / seconds,
+                fid: r.fid,
+                fid_floor: r.fid_floor,
+                fid_ratio: r.fid / r.fid_floor.max(1e-12),
+                classes_covered: r.classes_covered,
+            };
+            println!(
+                "{:<30} {:>5} {:>9.1} {:>9.1} {:>9.2} {:>6.2}x {:>5}/10",
+                row.sampler,
+                row.nfe,
+                row.seconds,
+                row.images_per_second,
+                row.fid,
+                row.fid_ratio,
+                row.classes_covered
+            );
+            rows.push(row);
+        }
+        anyhow::Ok(rows)
+    };
+    let mut rows = measure(
+        "",
+        &cfg.method,
+        &model,
+        plan(&cfg.method, b.nfe, record.is_some()),
+    )?;
+    // A distilled student: its teacher beside it at the same budgets (with the guidance the
+    // student distilled, if any), and what the distillation cost.
+    if let Some(record) = &record {
+        let (first, distilled) = first_teacher(record)?;
+        let teacher = flowdiff::train::RunDir(first);
+        let (tcfg, tnet) = teacher.load_model(&device)?;
+        let guidance = distilled.unwrap_or(b.guidance);
         println!(
-            "{:<22} {:>5} {:>9.1} {:>9.1} {:>9.2} {:>6.1}x {:>5}/10",
-            row.sampler,
-            row.nfe,
-            row.seconds,
-            row.images_per_second,
-            row.fid,
-            row.fid_ratio,
-            row.classes_covered
+            "its first teacher {} (guidance {guidance}):",
+            teacher.0.display()
         );
-        rows.push(row);
+        let tmodel = NetModel {
+            labels: tcfg.model.num_classes().map(labels),
+            guidance,
+            ..tnet
+        };
+        rows.extend(measure(
+            "teacher ",
+            &tcfg.method,
+            &tmodel,
+            plan(&tcfg.method, b.nfe, false),
+        )?);
+        println!("{}", record.cost());
     }
     let mut families: Vec<String> = rows.iter().map(|r| r.family.clone()).collect();
     families.sort();
@@ -153,4 +189,22 @@ pub fn run(b: ImageBench) -> Result<()> {
         println!("wrote {}", b.out.join("bench.json").display());
     }
     Ok(())
+}
+
+/// The run a chain of students started from — the teacher of the first round (a progressive
+/// student's record names the previous round's student) — and the guidance that first round
+/// distilled (`None`: none).
+fn first_teacher(record: &flowdiff::distill::Record) -> Result<(PathBuf, Option<f64>)> {
+    let mut last = record.clone();
+    // Rounds are few; the bound only guards against a record that names itself.
+    for _ in 0..64 {
+        match flowdiff::distill::Record::load(&last.teacher)? {
+            Some(r) => last = r,
+            None => return Ok((last.teacher, last.guidance)),
+        }
+    }
+    bail!(
+        "{}: its chain of teachers does not end in a trained run",
+        record.teacher.display()
+    )
 }

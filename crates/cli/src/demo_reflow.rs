@@ -60,6 +60,8 @@ pub fn progressive_students(
         teacher_steps: TEACHER_STEPS,
         student_steps: 1,
         train_steps: a.steps.min(2000),
+        minutes: None,
+        guidance: 0.0,
         seed: a.seed,
     };
     println!(

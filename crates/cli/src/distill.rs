@@ -23,7 +23,8 @@ pub enum DistillMethod {
 pub struct Args {
     #[command(flatten)]
     dev: crate::device_arg::DeviceArg,
-    /// The teacher's run directory (a point run; a reflow student for a further round).
+    /// The teacher's run directory: a point run (either method), an image run (progressive),
+    /// or a student for a further round.
     #[arg(long)]
     run: PathBuf,
     #[arg(long, value_enum, default_value = "reflow")]
@@ -52,9 +53,19 @@ pub struct Args {
     /// until they reach it [default: 1].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=524_288))]
     student_steps: Option<u64>,
-    /// Training steps of the student (of each round, for progressive distillation).
-    #[arg(long, default_value_t = 4000, value_parser = clap::value_parser!(u64).range(1..))]
-    steps: u64,
+    /// Training steps of the student (of each round, for progressive distillation; with
+    /// --minutes a cap) [default: 4000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    steps: Option<u64>,
+    /// Progressive: a time budget for the whole distillation, shared evenly by the rounds;
+    /// each round's learning-rate decay follows its share of the clock.
+    #[arg(long)]
+    minutes: Option<f64>,
+    /// Progressive, class-conditional teacher: distil the field guided at this
+    /// classifier-free guidance weight (Meng et al. 2023); the student then samples with
+    /// guidance 0 [default: 0].
+    #[arg(long)]
+    guidance: Option<f64>,
     /// Seed of the pairs' noise and of the student's training.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -92,6 +103,8 @@ fn reflow(a: Args) -> Result<()> {
     for (given, flag) in [
         (a.teacher_steps.is_some(), "--teacher-steps"),
         (a.student_steps.is_some(), "--student-steps"),
+        (a.minutes.is_some(), "--minutes"),
+        (a.guidance.is_some(), "--guidance"),
     ] {
         if given {
             bail!("{flag} is for --method progressive; reflow students sample in one step");
@@ -156,7 +169,8 @@ fn reflow(a: Args) -> Result<()> {
             }
         );
     };
-    let student = distill(&a.run, &spec, a.steps as usize, &a.out, opts, &mut announce)?;
+    let steps = a.steps.unwrap_or(4000) as usize;
+    let student = distill(&a.run, &spec, steps, &a.out, opts, &mut announce)?;
     flowdiff::report::write_run_page(&a.out, a.seed)?;
     super::train::print_done(&student.trained.outcome, &RunDir(a.out.clone()));
     println!("{}", student.record.cost());
@@ -183,19 +197,41 @@ fn progressive_rounds(a: Args) -> Result<()> {
     let own = flowdiff::distill::Record::load(&a.run)?
         .filter(|r| r.method == "progressive")
         .map(|r| r.intended_steps);
-    let spec = Rounds {
+    if let Some(m) = a.minutes.filter(|m| !(m.is_finite() && *m > 0.0)) {
+        bail!("--minutes must be positive, not {m}");
+    }
+    let mut spec = Rounds {
         teacher_steps: a.teacher_steps.map_or(own.unwrap_or(128), |n| n as usize),
         student_steps: a.student_steps.unwrap_or(1) as usize,
-        train_steps: a.steps as usize,
+        // With a time budget the steps are only a cap.
+        train_steps: a.steps.map_or(
+            if a.minutes.is_some() {
+                10_000_000
+            } else {
+                4000
+            },
+            |n| n as usize,
+        ),
+        minutes: None,
+        guidance: a.guidance.unwrap_or(0.0),
         seed: a.seed,
     };
     let rounds = spec.count()?;
+    spec.minutes = a.minutes.map(|m| m / rounds as f64);
+    let length = match spec.minutes {
+        Some(m) => format!("{m:.1} minutes"),
+        None => format!("{} training steps", spec.train_steps),
+    };
     println!(
-        "progressive distillation of {}: {} Euler steps -> {} in {rounds} round(s) of {} training steps (seed {}) -> {}",
+        "progressive distillation of {}: {} Euler steps -> {} in {rounds} round(s) of {length}{} (seed {}) -> {}",
         a.run.display(),
         spec.teacher_steps,
         spec.student_steps,
-        spec.train_steps,
+        if spec.guidance != 0.0 {
+            format!(", guidance {} distilled", spec.guidance)
+        } else {
+            String::new()
+        },
         a.seed,
         a.out.display()
     );

@@ -235,3 +235,144 @@ fn progressive_rounds_are_runs_that_record_their_teachers() {
     assert!(!out.status.success() && err.contains("halving 6"), "{err}");
     assert!(!dir.path().join("bad").exists());
 }
+
+/// Progressive distillation of a class-conditional image run with guidance distilled: the
+/// student keeps the U-Net and its classes, records the guided teacher's evaluations, and
+/// samples per class in two Euler steps; reflow's flags and a guidance for an unconditional
+/// teacher are refused.
+#[test]
+fn a_conditional_image_run_distils_progressively_with_its_guidance() {
+    let dir = tempfile::tempdir().unwrap();
+    let pics = dir.path().join("pics");
+    common::two_class_pictures(&pics);
+    let (teacher, student) = (dir.path().join("teacher"), dir.path().join("student"));
+    let (t, s) = (p(&teacher), p(&student));
+    ok(&[
+        "train",
+        "--data",
+        "images",
+        "--data-dir",
+        p(&pics),
+        "--conditional",
+        "--steps",
+        "2",
+        "--batch-size",
+        "4",
+        "--out",
+        t,
+        "--quiet",
+    ]);
+    let text = ok(&[
+        "distill",
+        "--run",
+        t,
+        "--method",
+        "progressive",
+        "--teacher-steps",
+        "4",
+        "--student-steps",
+        "2",
+        "--steps",
+        "2",
+        "--guidance",
+        "0.5",
+        "--out",
+        s,
+        "--quiet",
+    ]);
+    assert!(
+        text.contains("guidance 0.5 distilled")
+            && text.contains("starting from the teacher's weights"),
+        "{text}"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(student.join("distill.json")).unwrap())
+            .unwrap();
+    assert_eq!(record["method"], "progressive");
+    assert_eq!(record["guidance"], 0.5);
+    assert_eq!(record["intended_steps"], 2);
+    // 2 steps × batch 4 × two teacher steps × (conditional + null class).
+    assert_eq!(record["teacher_evaluations"], 32);
+    let config = std::fs::read_to_string(student.join("config.json")).unwrap();
+    let (tc, sc): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&std::fs::read_to_string(teacher.join("config.json")).unwrap())
+            .unwrap(),
+        serde_json::from_str(&config).unwrap(),
+    );
+    assert_eq!(tc["model"], sc["model"], "the teacher's U-Net and classes");
+    let x = dir.path().join("x.npy");
+    let text = ok(&[
+        "sample",
+        "--run",
+        s,
+        "--solver",
+        "euler",
+        "--nfe",
+        "2",
+        "--n",
+        "4",
+        "--per-class",
+        "--out",
+        p(&x),
+    ]);
+    assert!(text.contains("NFE 2"), "{text}");
+    let bytes = std::fs::read(&x).unwrap();
+    let header = String::from_utf8_lossy(&bytes[..128]).to_string();
+    assert!(header.contains("(4, 16, 16, 3"), "{header}");
+    for (args, expect) in [
+        (
+            vec!["--method", "reflow", "--guidance", "1"],
+            "--guidance is for --method progressive",
+        ),
+        (
+            vec!["--method", "progressive", "--minutes", "0"],
+            "--minutes must be positive",
+        ),
+    ] {
+        let out = dir.path().join("refused");
+        let mut all = vec!["distill", "--run", t, "--out", p(&out), "--quiet"];
+        all.extend(args);
+        let run = flowdiff(&all);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            !run.status.success() && err.contains(expect),
+            "{all:?}: {err}"
+        );
+    }
+    let plain = dir.path().join("plain");
+    ok(&[
+        "train",
+        "--data",
+        "images",
+        "--data-dir",
+        p(&pics),
+        "--steps",
+        "1",
+        "--batch-size",
+        "4",
+        "--out",
+        p(&plain),
+        "--quiet",
+    ]);
+    let run = flowdiff(&[
+        "distill",
+        "--run",
+        p(&plain),
+        "--method",
+        "progressive",
+        "--teacher-steps",
+        "4",
+        "--student-steps",
+        "2",
+        "--guidance",
+        "1",
+        "--out",
+        p(&dir.path().join("g")),
+        "--quiet",
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        !run.status.success() && err.contains("not class-conditional"),
+        "{err}"
+    );
+}

@@ -5,7 +5,6 @@
 mod common;
 
 use common::{flowdiff, p};
-use std::path::Path;
 
 fn run(args: &[&str]) -> (bool, String) {
     let out = flowdiff(args);
@@ -31,25 +30,11 @@ fn refused(args: &[&str], expect: &[&str]) {
     }
 }
 
-/// Two classes of 16×16 RGB pictures: reddish and bluish squares at varying places.
-fn pictures(dir: &Path) {
-    for (class, colour) in [("red", [220u8, 30, 30]), ("blue", [30, 30, 220])] {
-        std::fs::create_dir_all(dir.join(class)).unwrap();
-        for k in 0..6u32 {
-            let img = image::RgbImage::from_fn(16, 16, |x, y| {
-                let inside = (k..k + 8).contains(&x) && (k..k + 8).contains(&y);
-                image::Rgb(if inside { colour } else { [240, 240, 240] })
-            });
-            img.save(dir.join(class).join(format!("{k}.png"))).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_folder_of_colour_pictures_trains_and_samples_as_grid_npy_and_pngs() {
     let dir = tempfile::tempdir().unwrap();
     let pics = dir.path().join("pics");
-    pictures(&pics);
+    common::two_class_pictures(&pics);
     let run_dir = dir.path().join("run");
     let r = p(&run_dir);
     let text = ok(&[
@@ -284,7 +269,7 @@ fn cifar10_trains_a_conditional_colour_unet() {
 fn pictures_resized_to_64_train_and_sample_at_64() {
     let dir = tempfile::tempdir().unwrap();
     let pics = dir.path().join("pics");
-    pictures(&pics);
+    common::two_class_pictures(&pics);
     let run_dir = dir.path().join("run");
     let text = ok(&[
         "train",
@@ -328,7 +313,7 @@ fn pictures_resized_to_64_train_and_sample_at_64() {
 fn a_colour_classifier_learns_the_folders_and_scores_pictures() {
     let dir = tempfile::tempdir().unwrap();
     let pics = dir.path().join("pics");
-    pictures(&pics);
+    common::two_class_pictures(&pics);
     let clf = dir.path().join("clf.safetensors");
     let text = ok(&[
         "classifier",

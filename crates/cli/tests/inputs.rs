@@ -109,6 +109,13 @@ fn sampler_settings_out_of_range_are_refused_before_sampling() {
         s(&flow, &["--guidance", "nan"]),
         "--guidance must be a finite number",
     );
+    for bad in ["0.8,0.2", "0.1", "-0.1,0.5", "0.2,1.5", "a,b"] {
+        let flag = format!("--guidance-interval={bad}");
+        run(
+            s(&flow, &["--guidance", "1", &flag]),
+            "expected LO,HI flow times",
+        );
+    }
     // Output paths are checked before any work.
     let txt = p(&d.join("s.txt")).to_string();
     refused(

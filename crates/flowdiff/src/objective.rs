@@ -62,6 +62,17 @@ impl Regression {
 /// A training objective: turns clean data into a regression batch.
 pub trait Objective {
     fn batch(&self, x1: Tensor<2>, rng: &mut SeededRng) -> Regression;
+    /// [`Objective::batch`] for a class-conditional network, given each row's label (the
+    /// null class where it was dropped); objectives whose targets do not depend on the label
+    /// ignore it.
+    fn batch_labeled(
+        &self,
+        x1: Tensor<2>,
+        _labels: Option<&[i64]>,
+        rng: &mut SeededRng,
+    ) -> Regression {
+        self.batch(x1, rng)
+    }
     /// What the network learns to predict.
     fn prediction(&self) -> Prediction;
 }

@@ -66,14 +66,39 @@ fn for_groups(g: &Geometry, xs: &[f32], mut f: impl FnMut(std::ops::Range<usize>
     }
 }
 
+/// The autotuning key of a convolution step `op` on `batch` samples of shape `g`.
+fn tune_key(op: &str, g: &Geometry, batch: usize) -> String {
+    format!(
+        "{op} c{} {}x{} o{} k{}x{} s{}x{} p{}x{} b{batch} t{}",
+        g.c,
+        g.h,
+        g.w,
+        g.o,
+        g.kernel[0],
+        g.kernel[1],
+        g.stride[0],
+        g.stride[1],
+        g.pad[0],
+        g.pad[1],
+        rayon::current_num_threads()
+    )
+}
+
 /// Forward pass: `x: [B, C, H, W]`, `weight: [O, C, kh, kw]`, `bias: [O]` → `[B, O, Ho, Wo]`;
-/// Winograd ([`conv_winograd`]) where it applies, else im2col.
+/// where Winograd ([`conv_winograd`]) applies, it or im2col as [`crate::tune`] measured
+/// (Winograd when tuning is off), else im2col.
 pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
-    if conv_winograd::applies(g) {
-        conv_winograd::forward(g, x, weight, bias)
-    } else {
-        forward_im2col(g, x, weight, bias)
+    if !conv_winograd::applies(g) {
+        return forward_im2col(g, x, weight, bias);
     }
+    let key = tune_key("conv-forward", g, x.len() / g.input_len().max(1));
+    crate::tune::Tuner::global().run(
+        &key,
+        0,
+        &[&|| conv_winograd::forward(g, x, weight, bias), &|| {
+            forward_im2col(g, x, weight, bias)
+        }],
+    )
 }
 
 /// [`forward`] as GEMMs over im2col matrices.
@@ -131,6 +156,10 @@ pub(super) fn forward_im2col(
 /// Gradients of [`forward`] given `dy: [B, O, Ho, Wo]`: `(∂x if want_dx, ∂W, ∂bias)`.
 /// Where Winograd applies, `∂W` and `∂bias` come from [`conv_winograd::weight_grad`] and `∂x`
 /// from the transposed convolution (itself a Winograd forward).
+///
+/// The candidates — Winograd's weight gradient (where it applies), im2col with `∂W`
+/// accumulated transposed, and plain — are chosen per shape by [`crate::tune`]; with tuning
+/// off, Winograd where it applies, else the layout [`dw_transposed`] guesses.
 pub fn backward(
     g: &Geometry,
     x: &[f32],
@@ -138,21 +167,38 @@ pub fn backward(
     dy: &[f32],
     want_dx: bool,
 ) -> (Option<Vec<f32>>, Vec<f32>, Vec<f32>) {
+    let transposed = || backward_im2col(g, x, weight, dy, want_dx, true);
+    let plain = || backward_im2col(g, x, weight, dy, want_dx, false);
+    let key = tune_key(
+        if want_dx {
+            "conv-backward"
+        } else {
+            "conv-backward-w"
+        },
+        g,
+        x.len() / g.input_len().max(1),
+    );
+    let tuner = crate::tune::Tuner::global();
     if let Some(t) = g.transposed().filter(|_| conv_winograd::applies(g)) {
-        let dx = want_dx.then(|| forward(&t, dy, &g.flip_weight(weight), None));
-        let (dw, db) = conv_winograd::weight_grad(g, x, dy);
-        return (dx, dw, db);
+        let by_winograd = || {
+            let dx = want_dx.then(|| forward(&t, dy, &g.flip_weight(weight), None));
+            let (dw, db) = conv_winograd::weight_grad(g, x, dy);
+            (dx, dw, db)
+        };
+        return tuner.run(&key, 0, &[&by_winograd, &transposed, &plain]);
     }
-    backward_im2col(g, x, weight, dy, want_dx)
+    tuner.run(&key, usize::from(!dw_transposed(g)), &[&transposed, &plain])
 }
 
-/// [`backward`] as GEMMs over im2col matrices.
+/// [`backward`] as GEMMs over im2col matrices; `dw_transposed`: accumulate `∂Wᵀ[rows, O]`
+/// (see [`dw_transposed`]) rather than `∂W[O, rows]`.
 pub(super) fn backward_im2col(
     g: &Geometry,
     x: &[f32],
     weight: &[f32],
     dy: &[f32],
     want_dx: bool,
+    dw_transposed: bool,
 ) -> (Option<Vec<f32>>, Vec<f32>, Vec<f32>) {
     let (rows, n, xl, yl) = (g.rows(), g.pixels(), g.input_len(), g.o * g.pixels());
     let batch = x.len() / xl;
@@ -183,7 +229,7 @@ pub(super) fn backward_im2col(
                 }
                 &dyg
             };
-            if dw_transposed(g) {
+            if dw_transposed {
                 gemm(
                     &mut dw,
                     [rows, g.o, ld],
@@ -231,7 +277,7 @@ pub(super) fn backward_im2col(
             .collect()
     };
     let (mut dw, db) = add_partials(partials, [g.o * rows, g.o]);
-    if dw_transposed(g) {
+    if dw_transposed {
         // The summed ∂Wᵀ[rows, O] → ∂W[O, rows], once.
         dw = transpose(&dw, rows, g.o);
     }

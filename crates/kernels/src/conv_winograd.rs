@@ -166,7 +166,7 @@ mod tests {
             let e = rel(&ours, &reference);
             assert!(e < 1e-5, "forward n{n} c{c} o{o} {h}x{w}: {e}");
             let (dw, db) = weight_grad(&g, &x, &dy);
-            let (_, dw_ref, db_ref) = conv_kernel::backward_im2col(&g, &x, &wt, &dy, false);
+            let (_, dw_ref, db_ref) = conv_kernel::backward_im2col(&g, &x, &wt, &dy, false, false);
             let e = rel(&dw, &dw_ref);
             assert!(e < 1e-5, "dW n{n} c{c} o{o} {h}x{w}: {e}");
             assert!(rel(&db, &db_ref) < 1e-5);

@@ -145,6 +145,33 @@ unsafe fn gemm_raw(
     if !parallel && unsafe { try_narrow(dst, [m, n, k], lhs, rhs, accumulate) } {
         return;
     }
+    let parallelism = if parallel {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    if super::isa::forced() {
+        let call = super::gemm_forced::Call {
+            m,
+            n,
+            k,
+            dst,
+            dst_cs: 1,
+            dst_rs: n as isize,
+            read_dst: accumulate,
+            lhs: lhs.data.as_ptr(),
+            lhs_cs: lhs.cs as isize,
+            lhs_rs: lhs.rs as isize,
+            rhs: rhs.data.as_ptr(),
+            rhs_cs: rhs.cs as isize,
+            rhs_rs: rhs.rs as isize,
+            parallelism,
+        };
+        // SAFETY: the contract above.
+        if unsafe { super::gemm_forced::gemm(super::isa::active(), call) } {
+            return;
+        }
+    }
     // SAFETY: the contract above.
     unsafe {
         gemm::gemm(
@@ -166,11 +193,7 @@ unsafe fn gemm_raw(
             false,
             false,
             false,
-            if parallel {
-                gemm::Parallelism::Rayon(0)
-            } else {
-                gemm::Parallelism::None
-            },
+            parallelism,
         )
     }
 }

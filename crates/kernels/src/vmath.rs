@@ -151,10 +151,12 @@ fn layer_norm_backward_rows_portable(
     }
 }
 
+/// Whether the AVX2+FMA builds run: the CPU has them and `FLOWDIFF_ISA` allows them
+/// ([`crate::isa::active`]).
 #[cfg(target_arch = "x86_64")]
 #[inline]
 pub fn has_avx2() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    crate::isa::active() >= crate::isa::Isa::Avx2
 }
 
 /// `pub fn $name(args) -> ret` running `$portable` compiled for AVX2+FMA when the CPU has

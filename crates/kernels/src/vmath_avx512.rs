@@ -7,9 +7,9 @@
 
 use std::arch::x86_64::*;
 
-/// Whether the CPU runs these kernels.
+/// Whether these kernels run: the CPU has AVX-512F and `FLOWDIFF_ISA` allows it.
 pub fn available() -> bool {
-    is_x86_feature_detected!("avx512f")
+    crate::isa::active() >= crate::isa::Isa::Avx512
 }
 
 /// `e^{−z}` for 16 lanes, `z` clamped to `[−87, 87]`: Cody–Waite range reduction

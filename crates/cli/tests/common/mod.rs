@@ -36,6 +36,21 @@ pub fn train_tiny_conditional_flow(mnist: &Path, run: &Path) -> Output {
     ])
 }
 
+/// Two classes of 16×16 RGB pictures in `dir` (six each): reddish and bluish squares at
+/// varying places.
+pub fn two_class_pictures(dir: &Path) {
+    for (class, colour) in [("red", [220u8, 30, 30]), ("blue", [30, 30, 220])] {
+        std::fs::create_dir_all(dir.join(class)).unwrap();
+        for k in 0..6u32 {
+            let img = image::RgbImage::from_fn(16, 16, |x, y| {
+                let inside = (k..k + 8).contains(&x) && (k..k + 8).contains(&y);
+                image::Rgb(if inside { colour } else { [240, 240, 240] })
+            });
+            img.save(dir.join(class).join(format!("{k}.png"))).unwrap();
+        }
+    }
+}
+
 /// A path as a command-line argument.
 pub fn p(path: &Path) -> &str {
     path.to_str().unwrap()

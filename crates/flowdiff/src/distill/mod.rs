@@ -15,7 +15,7 @@
 //! sampler), needs no pairs, and keeps the teacher's path; reflow straightens the paths
 //! instead, which one Euler step then follows.
 //!
-//! A student is an ordinary point run (`config.json`, weights, checkpoints): `sample`,
+//! A student is an ordinary run (points, or images for progressive distillation: `config.json`, weights, checkpoints): `sample`,
 //! `bench`, `compare`, the report and `train --resume` accept it. `distill.json` beside its
 //! config records the teacher, the round, the pairs and their cost ([`Record`]).
 
@@ -41,6 +41,10 @@ pub struct Record {
     /// Progressive: the teacher's Euler steps, two of which make one of the student's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teacher_steps: Option<usize>,
+    /// Progressive, class-conditional teacher: the guidance weight of the distilled field
+    /// (the student samples with guidance 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<f64>,
     /// Teacher network evaluations in all (pairs × NFE per pair for reflow; two per training
     /// row for progressive distillation).
     pub teacher_evaluations: u64,
@@ -85,8 +89,11 @@ impl Record {
                 p.rows, p.nfe_per_pair, self.teacher_evaluations, p.seconds, self.train_seconds
             ),
             (None, Some(n)) => format!(
-                "two of the teacher's {n} Euler steps per step, {} teacher evaluations in {:.0} s of training",
-                self.teacher_evaluations, self.train_seconds
+                "two of the teacher's {n} Euler steps per step{}, {} teacher evaluations in {:.0} s of training",
+                self.guidance
+                    .map_or(String::new(), |w| format!(" (guidance {w})")),
+                self.teacher_evaluations,
+                self.train_seconds
             ),
             (None, None) => format!(
                 "{} teacher evaluations, {:.0} s of training",

@@ -10,6 +10,7 @@ use crate::flow::progressive::ProgressiveObjective;
 use crate::flow::sample_ode;
 use crate::io::Array2;
 use crate::method::Method;
+use crate::objective::Objective;
 use crate::path::PathKind;
 use crate::rng::SeededRng;
 use crate::solver::{SolveOptions, SolverKind};
@@ -84,6 +85,8 @@ fn rounds_halve_down_to_the_students_steps() {
         teacher_steps,
         student_steps,
         train_steps: 10,
+        minutes: None,
+        guidance: 0.0,
         seed: 0,
     };
     assert_eq!(r(32, 1).count().unwrap(), 5);
@@ -94,32 +97,143 @@ fn rounds_halve_down_to_the_students_steps() {
     }
 }
 
+fn spec(train_steps: usize, seed: u64) -> Rounds {
+    Rounds {
+        teacher_steps: 16,
+        student_steps: 1,
+        train_steps,
+        minutes: None,
+        guidance: 0.0,
+        seed,
+    }
+}
+
 #[test]
 fn students_start_from_velocity_teachers_and_keep_their_path() {
     let dir = Path::new("runs/t");
     let flow = TrainConfig::points(DataSpec::Toy { name: Toy::Moons }, Method::flow(), 2);
-    let s = student_config(&flow, dir, 16, 100, 4).unwrap();
+    let s = student_config(&flow, dir, 16, &spec(100, 4)).unwrap();
     assert_eq!(s.init_weights, Some(dir.join("model.safetensors")));
     let t = s.teacher.as_ref().unwrap();
     assert_eq!((t.run.as_path(), t.steps), (dir, 16));
     assert_eq!(s.method, Method::flow());
     let hybrid = TrainConfig::points(DataSpec::Toy { name: Toy::Moons }, Method::hybrid(), 2);
-    let mut s = student_config(&hybrid, dir, 16, 100, 4).unwrap();
+    let mut s = student_config(&hybrid, dir, 16, &spec(100, 4)).unwrap();
     assert_eq!(s.init_weights, None, "two heads are not one velocity");
     assert!(matches!(s.method, Method::Flow { path, .. } if path == PathKind::vp()));
     assert_eq!(s.mlp_mut().unwrap().outputs, 2);
     let diffusion = TrainConfig::points(DataSpec::Toy { name: Toy::Moons }, Method::diffusion(), 2);
     assert_eq!(
-        student_config(&diffusion, dir, 16, 100, 4)
+        student_config(&diffusion, dir, 16, &spec(100, 4))
             .unwrap()
             .init_weights,
         None
     );
-    let e = student_config(&flow, dir, 3, 100, 4).unwrap_err().chain();
-    assert!(e.contains("teacher.steps"), "{e}");
-    let images = TrainConfig::images(DataSpec::Mnist { dir: dir.into() }, Method::flow(), false);
-    let e = student_config(&images, dir, 16, 100, 4)
+    let e = student_config(&flow, dir, 3, &spec(100, 4))
         .unwrap_err()
         .chain();
-    assert!(e.contains("point runs"), "{e}");
+    assert!(e.contains("teacher.steps"), "{e}");
+    let guided = Rounds {
+        guidance: 1.0,
+        ..spec(100, 4)
+    };
+    let e = student_config(&flow, dir, 16, &guided).unwrap_err().chain();
+    assert!(e.contains("not class-conditional"), "{e}");
+}
+
+#[test]
+fn image_students_keep_the_teachers_unet_and_classes() {
+    let dir = Path::new("runs/t");
+    let images = TrainConfig::images(DataSpec::Mnist { dir: dir.into() }, Method::flow(), true);
+    let guided = Rounds {
+        guidance: 0.5,
+        minutes: Some(2.0),
+        ..spec(100, 4)
+    };
+    let s = student_config(&images, dir, 16, &guided).unwrap();
+    assert_eq!(s.model, images.model, "same U-Net, same classes");
+    assert_eq!(s.init_weights, Some(dir.join("model.safetensors")));
+    assert_eq!(s.teacher.as_ref().unwrap().guidance, 0.5);
+    assert_eq!((s.optim.minutes, s.optim.steps), (Some(2.0), 100));
+    assert_eq!(s.label_dropout, images.label_dropout);
+    let diffusion = TrainConfig::images(
+        DataSpec::Mnist { dir: dir.into() },
+        Method::diffusion(),
+        false,
+    );
+    let s = student_config(&diffusion, dir, 16, &spec(100, 4)).unwrap();
+    assert_eq!(s.init_weights, None, "a noise predictor is not a velocity");
+    assert!(matches!(s.method, Method::Flow { .. }));
+}
+
+/// A class-conditional teacher whose velocity for a row of class `c` is `c` in every
+/// coordinate (and 0 for the null class `NULL`), at any state and time.
+#[derive(Clone)]
+struct ClassVelocity {
+    labels: Option<Vec<i64>>,
+}
+
+const NULL: i64 = 9;
+
+impl crate::models::Model for ClassVelocity {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn prediction(&self) -> crate::convert::Prediction {
+        crate::convert::Prediction::Velocity
+    }
+    fn predict(&self, x: burn::tensor::Tensor<2>, _tau: f64) -> burn::tensor::Tensor<2> {
+        let n = x.dims()[0];
+        let labels = self.labels.as_ref().expect("labels set before each call");
+        assert_eq!(labels.len(), n, "one label per row");
+        let v: Vec<f32> = labels
+            .iter()
+            .flat_map(|&c| {
+                let c = if c == NULL { 0.0 } else { c as f32 };
+                [c, c]
+            })
+            .collect();
+        crate::device::tensor2(v, n, 2, &x.device())
+    }
+    fn device(&self) -> crate::Device {
+        crate::device::default()
+    }
+    fn with_labels(&self, labels: Vec<i64>) -> Option<Box<dyn crate::models::Model>> {
+        Some(Box::new(Self {
+            labels: Some(labels),
+        }))
+    }
+}
+
+/// Each row's target is its own class's velocity: the teacher is asked for the rows of a
+/// time group with those rows' labels, whatever order the groups take.
+#[test]
+fn a_conditional_teacher_is_evaluated_with_each_rows_label() {
+    let objective = ProgressiveObjective {
+        teacher: Box::new(ClassVelocity { labels: None }),
+        path: PathKind::cond_ot().build().into(),
+        teacher_steps: 8,
+    };
+    let n = 64;
+    let labels: Vec<i64> = (0..n as i64)
+        .map(|i| if i % 7 == 0 { NULL } else { i % 5 })
+        .collect();
+    let x1 = crate::device::tensor2(vec![0.5; n * 2], n, 2, &crate::device::default());
+    let batch = objective.batch_labeled(x1, Some(&labels), &mut SeededRng::new(4));
+    let target = crate::device::to_vec(batch.target.clone());
+    let times = crate::device::to_vec(batch.t.clone());
+    assert!(
+        times.iter().any(|&t| t != times[0]),
+        "rows spread over several time groups"
+    );
+    for (row, &c) in labels.iter().enumerate() {
+        let want = if c == NULL { 0.0 } else { c as f32 };
+        for j in 0..2 {
+            let got = target[row * 2 + j];
+            assert!(
+                (got - want).abs() < 1e-5,
+                "row {row} (class {c}): {got} ≠ {want}"
+            );
+        }
+    }
 }

@@ -256,6 +256,7 @@ pub fn distill(
             seconds: pairs.seconds,
         }),
         teacher_steps: None,
+        guidance: None,
         teacher_evaluations: (pairs.nfe_per_pair as u64).saturating_mul(pairs.rows as u64),
         train_seconds: 0.0,
         intended_steps: 1,

@@ -191,6 +191,7 @@ fn records_round_trip() {
             seconds: 1.5,
         }),
         teacher_steps: None,
+        guidance: None,
         teacher_evaluations: 380,
         train_seconds: 2.0,
         intended_steps: 1,

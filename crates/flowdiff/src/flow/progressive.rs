@@ -15,7 +15,9 @@
 //! predicts velocity, not noise, for the reason they give (§4: a noise prediction cannot
 //! express a jump from pure noise). Other teachers (diffusion through its probability-flow
 //! ODE, the hybrid) are distilled along their Euler discretisation the same way.
-//! Shapes: data `[n, d]`, states and targets `[n, d]`, times `[n, 1]`.
+//! A class-conditional teacher is evaluated with each row's label (the null class where the
+//! training dropped it), so the student learns the conditional and the unconditional field.
+//! Shapes: data `[n, d]` (images flattened), states and targets `[n, d]`, times `[n, 1]`.
 
 use crate::convert::Prediction;
 use crate::flow::PathVelocity;
@@ -39,10 +41,18 @@ pub struct ProgressiveObjective {
 }
 
 impl ProgressiveObjective {
-    /// Where two Euler steps of the teacher take the rows `x: [m, d]` from `tau`, step `h`.
-    fn two_teacher_steps(&self, x: Tensor<2>, tau: f64, h: f64) -> Tensor<2> {
+    /// Where two Euler steps of the teacher take the rows `x: [m, d]` from `tau`, step `h`;
+    /// a class-conditional teacher generates the rows' `labels`.
+    fn two_teacher_steps(
+        &self,
+        x: Tensor<2>,
+        labels: Option<Vec<i64>>,
+        tau: f64,
+        h: f64,
+    ) -> Tensor<2> {
+        let labeled = labels.and_then(|l| self.teacher.with_labels(l));
         let field = PathVelocity {
-            model: self.teacher.as_ref(),
+            model: labeled.as_deref().unwrap_or(self.teacher.as_ref()),
             path: self.path.as_ref(),
         };
         let mid = x.clone().add(field.eval(&x, tau).mul_scalar(h));
@@ -61,6 +71,15 @@ impl ProgressiveObjective {
 
 impl Objective for ProgressiveObjective {
     fn batch(&self, x1: Tensor<2>, rng: &mut SeededRng) -> Regression {
+        self.batch_labeled(x1, None, rng)
+    }
+
+    fn batch_labeled(
+        &self,
+        x1: Tensor<2>,
+        labels: Option<&[i64]>,
+        rng: &mut SeededRng,
+    ) -> Regression {
         let device = x1.device();
         let teacher_device = self.teacher.device();
         let [n, d] = x1.dims();
@@ -86,7 +105,13 @@ impl Objective for ProgressiveObjective {
                 .flat_map(|&r| x[r * d..(r + 1) * d].iter().copied())
                 .collect();
             let xs = crate::device::tensor2(start.clone(), rows.len(), d, &teacher_device);
-            let end = crate::device::to_vec(self.two_teacher_steps(xs, 2.0 * k as f64 * h, h));
+            let group_labels = labels.map(|l| rows.iter().map(|&r| l[r]).collect());
+            let end = crate::device::to_vec(self.two_teacher_steps(
+                xs,
+                group_labels,
+                2.0 * k as f64 * h,
+                h,
+            ));
             for (i, &r) in rows.iter().enumerate() {
                 for j in 0..d {
                     let (a, b) = (start[i * d + j], end[i * d + j]);

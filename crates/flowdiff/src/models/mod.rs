@@ -37,4 +37,10 @@ pub trait Model {
     ) -> Option<(Tensor<2>, Tensor<2>)> {
         None
     }
+    /// For class-conditional models: the same model generating `labels` (one per row of
+    /// the next call; the null class asks for the unconditional prediction). `None` for
+    /// models without classes.
+    fn with_labels(&self, _labels: Vec<i64>) -> Option<Box<dyn Model>> {
+        None
+    }
 }

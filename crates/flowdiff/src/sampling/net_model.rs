@@ -19,6 +19,11 @@ pub struct NetModel {
     /// One label per generated row; `None` samples unconditionally.
     pub labels: Option<Vec<i64>>,
     pub guidance: f64,
+    /// Apply the guidance only for flow times `tau` in `[lo, hi]` (Kynkäänniemi et al. 2024,
+    /// "Applying guidance in a limited interval": guidance near noise collapses the samples
+    /// onto a few modes, near data it adds little); outside it the plain conditional
+    /// prediction, one network pass. `None`: everywhere.
+    pub guidance_interval: Option<[f64; 2]>,
     /// For a two-headed hybrid: which head(s) to sample with, on which path.
     pub hybrid: Option<(Head, PathKind)>,
 }
@@ -30,6 +35,7 @@ impl NetModel {
             prediction,
             labels: None,
             guidance: 0.0,
+            guidance_interval: None,
             hybrid: None,
         }
     }
@@ -54,7 +60,10 @@ impl NetModel {
         };
         assert_eq!(labels.len(), n, "one label per row");
         let cond = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [n]), &device);
-        if self.guidance == 0.0 {
+        let outside = self
+            .guidance_interval
+            .is_some_and(|[lo, hi]| tau < lo || tau > hi);
+        if self.guidance == 0.0 || outside {
             return self.net.forward(x, t, Some(cond));
         }
         // One batched pass for the conditional and the null-class predictions.
@@ -87,5 +96,12 @@ impl Model for NetModel {
     }
     fn device(&self) -> Device {
         self.net.devices()[0].clone()
+    }
+    fn with_labels(&self, labels: Vec<i64>) -> Option<Box<dyn Model>> {
+        self.net.null_class()?;
+        Some(Box::new(Self {
+            labels: Some(labels),
+            ..self.clone()
+        }))
     }
 }

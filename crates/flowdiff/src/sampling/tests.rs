@@ -255,3 +255,40 @@ fn deterministic_sigma_samplers_show_their_order() {
         );
     }
 }
+
+/// Guidance limited to an interval of flow time: inside it the guided prediction
+/// `(1 + w)·f(x, c) − w·f(x, ∅)`, outside it the plain conditional one.
+#[test]
+fn guidance_applies_only_inside_its_interval() {
+    use crate::models::{Model, UNetConfig};
+    let device = crate::device::default();
+    let net = crate::models::Network::UNet(UNetConfig::mnist(Some(10)).init(&device));
+    let mut rng = crate::rng::SeededRng::new(5);
+    let x = crate::device::tensor2(rng.normal_vec(2 * 784), 2, 784, &device);
+    let model = |w: f64, interval: Option<[f64; 2]>| NetModel {
+        labels: Some(vec![3, 7]),
+        guidance: w,
+        guidance_interval: interval,
+        ..NetModel::new(net.clone(), crate::convert::Prediction::Velocity)
+    };
+    let at = |m: &NetModel, tau: f64| crate::device::to_vec(m.predict(x.clone(), tau));
+    let gap = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0f32, f32::max)
+    };
+    let limited = model(2.0, Some([0.4, 0.6]));
+    for (tau, inside) in [(0.2, false), (0.5, true), (0.9, false)] {
+        let (plain, guided) = (at(&model(0.0, None), tau), at(&model(2.0, None), tau));
+        assert!(
+            gap(&plain, &guided) > 1e-4,
+            "guidance changes the prediction at {tau}"
+        );
+        let want = if inside { guided } else { plain };
+        assert!(
+            gap(&at(&limited, tau), &want) < 1e-6,
+            "tau {tau}, inside {inside}"
+        );
+    }
+}

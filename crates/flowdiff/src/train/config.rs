@@ -36,12 +36,17 @@ pub struct TrainConfig {
     pub teacher: Option<Teacher>,
 }
 
-/// The teacher of a progressive-distillation student: a point run and the Euler steps it
-/// samples with; the student learns to sample with half as many.
+/// The teacher of a progressive-distillation student: a run (points or images) and the
+/// Euler steps it samples with; the student learns to sample with half as many.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Teacher {
     pub run: std::path::PathBuf,
     pub steps: usize,
+    /// For a class-conditional teacher: the classifier-free guidance weight of the field the
+    /// student learns (Meng et al. 2023 distil the guided teacher; the student then samples
+    /// with guidance 0). Rows whose label was dropped learn the unconditional field.
+    #[serde(default)]
+    pub guidance: f64,
 }
 
 impl TrainConfig {

@@ -233,15 +233,14 @@ fn regression_loss(
                     *v = null as i64;
                 }
             }
-            Some(Tensor::<1, Int>::from_data(
-                TensorData::new(l, [cfg.batch_size]),
-                device,
-            ))
+            Some(l)
         }
         _ => None,
     };
     let x1 = crate::device::tensor2(x1, cfg.batch_size, d, device);
-    let batch = objective.batch(x1, rng);
+    let batch = objective.batch_labeled(x1, labels.as_deref(), rng);
+    let labels =
+        labels.map(|l| Tensor::<1, Int>::from_data(TensorData::new(l, [cfg.batch_size]), device));
     if shard.is_whole() {
         let pred = model.forward(batch.x.clone(), batch.t.clone(), labels);
         return batch.loss(pred);
@@ -356,13 +355,16 @@ fn objective_of(cfg: &TrainConfig, device: &Device) -> Result<Box<dyn Objective>
     let (tcfg, model) = run
         .load_model(device)
         .with_context(|| format!("teacher: loading {}", teacher.run.display()))?;
-    if tcfg.model.dim() != cfg.model.dim() || tcfg.model.num_classes().is_some() {
+    if tcfg.model.dim() != cfg.model.dim() || tcfg.model.num_classes() != cfg.model.num_classes() {
         bail!(
-            "teacher: {} is not an unconditional model of the student's {} dimensions",
+            "teacher: {} is not a model of the student's {} dimensions and {} classes",
             teacher.run.display(),
-            cfg.model.dim()
+            cfg.model.dim(),
+            cfg.model.num_classes().unwrap_or(0)
         );
     }
+    let mut model = model;
+    model.guidance = teacher.guidance;
     Ok(Box::new(crate::flow::progressive::ProgressiveObjective {
         teacher: Box::new(model),
         path: tcfg.method.path(),

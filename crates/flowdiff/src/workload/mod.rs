@@ -112,6 +112,10 @@ pub struct Report {
     pub iters: usize,
     /// CPU threads of the backend's pool (`None` on a GPU).
     pub threads: Option<usize>,
+    /// The instruction set flowdiff's CPU kernels ran (`FLOWDIFF_ISA` caps it).
+    pub isa: String,
+    /// Whether the kernels' algorithm choices were autotuned (`FLOWDIFF_AUTOTUNE=0`: fixed).
+    pub autotune: bool,
 }
 
 /// The workload called `name`.
@@ -168,6 +172,8 @@ fn time(
         batch: prepared.batch,
         iters: prepared.iters,
         threads: selected.threads(),
+        isa: flowdiff_kernels::isa::active().name().to_string(),
+        autotune: flowdiff_kernels::tune::Tuner::global().enabled(),
     })
 }
 

@@ -22,6 +22,8 @@ mod gemm_forced;
 pub mod isa;
 pub mod matmul;
 mod matmul_narrow;
+#[cfg(test)]
+mod testing;
 pub mod tune;
 pub mod vmath;
 #[cfg(target_arch = "x86_64")]

@@ -352,7 +352,7 @@ fn objective_of(cfg: &TrainConfig, device: &Device) -> Result<Box<dyn Objective>
         return Ok(cfg.method.objective());
     };
     let run = RunDir(teacher.run.clone());
-    let (tcfg, model) = run
+    let (tcfg, mut model) = run
         .load_model(device)
         .with_context(|| format!("teacher: loading {}", teacher.run.display()))?;
     if tcfg.model.dim() != cfg.model.dim() || tcfg.model.num_classes() != cfg.model.num_classes() {
@@ -363,7 +363,6 @@ fn objective_of(cfg: &TrainConfig, device: &Device) -> Result<Box<dyn Objective>
             cfg.model.num_classes().unwrap_or(0)
         );
     }
-    let mut model = model;
     model.guidance = teacher.guidance;
     Ok(Box::new(crate::flow::progressive::ProgressiveObjective {
         teacher: Box::new(model),

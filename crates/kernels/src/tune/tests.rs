@@ -5,6 +5,7 @@
 use super::*;
 use crate::conv_im2col::Geometry;
 use crate::conv_kernel::{backward, backward_im2col, forward, forward_im2col};
+use crate::testing::{rel, values};
 use std::cell::Cell;
 
 /// Two candidates: `slow` sleeps, `fast` does not; each counts its calls.
@@ -119,23 +120,6 @@ fn tuning_off_always_takes_the_default_and_writes_nothing() {
     assert_eq!(tuner.run("k", 1, &[&*a, &*b]), 1);
     assert_eq!((slow.get(), fast.get(), tuner.timed()), (1, 1, 0));
     assert!(!file.exists());
-}
-
-fn values(n: usize, seed: u32) -> Vec<f32> {
-    (0..n)
-        .map(|i| {
-            let h = (i as u32)
-                .wrapping_mul(2654435761)
-                .wrapping_add(seed.wrapping_mul(40503));
-            ((h >> 8) % 2001) as f32 / 1000.0 - 1.0
-        })
-        .collect()
-}
-
-fn rel(a: &[f32], b: &[f32]) -> f32 {
-    let num: f32 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
-    let den: f32 = b.iter().map(|y| y * y).sum();
-    (num / den.max(1e-30)).sqrt()
 }
 
 /// Whatever the tuner picks, the results are the im2col kernels' up to rounding, and the two

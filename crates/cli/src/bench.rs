@@ -1,6 +1,7 @@
 //! `flowdiff bench`: quality and wall time per NFE for every applicable sampler; or, with
 //! `--workload NAME`, one fixed performance workload (see [`flowdiff::workload`]).
 
+use super::bench_images::STUDENT_NFE;
 use anyhow::{Result, bail};
 use flowdiff::data::DataSource;
 use flowdiff::data::PointSource;
@@ -26,7 +27,7 @@ pub struct Args {
     /// With --exact: diffusion or flow.
     #[arg(long, default_value = "flow")]
     method: String,
-    /// NFE budgets, comma separated (default 5,10,20,50,100; a distilled student: 1,2,4,8,20, with its teacher beside it; image runs 10,20).
+    /// NFE budgets, comma separated (default 5,10,20,50,100; a distilled student: 1,2,4,8,20, with the teacher its rounds started from beside it; image runs 10,20).
     #[arg(long, value_delimiter = ',')]
     nfe: Vec<usize>,
     /// Tolerances for the adaptive solvers, comma separated.
@@ -153,10 +154,11 @@ fn samplers(a: Args) -> Result<()> {
             }
             let (cfg, model) = RunDir(run.clone()).load_model(&device)?;
             if matches!(cfg.data, flowdiff::data::DataSpec::Mnist { .. }) {
+                let record = flowdiff::distill::Record::load(run)?;
                 let nfe = if !a.nfe.is_empty() {
                     a.nfe.clone()
-                } else if flowdiff::distill::Record::load(run)?.is_some() {
-                    super::bench_images::STUDENT_NFE.to_vec()
+                } else if record.is_some() {
+                    STUDENT_NFE.to_vec()
                 } else {
                     super::bench_images::DEFAULT_NFE.to_vec()
                 };
@@ -170,6 +172,7 @@ fn samplers(a: Args) -> Result<()> {
                     guidance: a.guidance,
                     out: a.out.clone().unwrap_or_else(|| run.join("bench")),
                     json: a.json,
+                    record,
                 });
             }
             let source: PointSource = cfg.data.reference().open()?;
@@ -204,15 +207,12 @@ fn samplers(a: Args) -> Result<()> {
     flowdiff::io::create_dir(&out)?;
     let n = a.n.unwrap_or(5000);
     let student = match &a.run {
-        Some(run) => flowdiff::distill::Record::load(run)?.map(|r| {
-            let teacher = r.teacher.clone();
-            (r, teacher)
-        }),
+        Some(run) => flowdiff::distill::Record::load(run)?,
         None => None,
     };
     let nfe = if a.nfe.is_empty() {
         if student.is_some() {
-            vec![1, 2, 4, 8, 20]
+            STUDENT_NFE.to_vec()
         } else {
             vec![5, 10, 20, 50, 100]
         }
@@ -286,9 +286,11 @@ fn samplers(a: Args) -> Result<()> {
     };
     let mut rows = measure("", &method, model.as_ref(), plan)?;
     // A distilled student: its teacher beside it at the same budgets, and what it cost.
-    if let Some((record, teacher)) = &student {
-        println!("its teacher {}:", record.teacher.display());
-        let (tcfg, tmodel) = RunDir(teacher.clone()).load_model(&device)?;
+    if let Some(record) = &student {
+        // The run the rounds started from: the teacher a user would otherwise sample.
+        let (teacher, _) = record.origin()?;
+        println!("its teacher {}:", teacher.display());
+        let (tcfg, tmodel) = RunDir(teacher).load_model(&device)?;
         let plan = nfe
             .iter()
             .flat_map(|&k| Sampler::all_for(&tcfg.method, k))

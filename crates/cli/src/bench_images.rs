@@ -30,6 +30,8 @@ pub struct ImageBench<'a> {
     pub guidance: f64,
     pub out: PathBuf,
     pub json: bool,
+    /// The run's distillation record: a student is benchmarked beside its first teacher.
+    pub record: Option<flowdiff::distill::Record>,
 }
 
 #[derive(Serialize, Clone)]
@@ -77,7 +79,7 @@ pub fn run(b: ImageBench) -> Result<()> {
         guidance: b.guidance,
         ..net
     };
-    let record = flowdiff::distill::Record::load(b.run)?;
+    let record = &b.record;
     println!(
         "bench: {} ({}), {} images, guidance {}, seed {}; FID against {} ({} digits), floor {} real",
         b.run.display(),
@@ -135,8 +137,8 @@ pub fn run(b: ImageBench) -> Result<()> {
     )?;
     // A distilled student: its teacher beside it at the same budgets (with the guidance the
     // student distilled, if any), and what the distillation cost.
-    if let Some(record) = &record {
-        let (first, distilled) = first_teacher(record)?;
+    if let Some(record) = record {
+        let (first, distilled) = record.origin()?;
         let teacher = flowdiff::train::RunDir(first);
         let (tcfg, tnet) = teacher.load_model(&device)?;
         let guidance = distilled.unwrap_or(b.guidance);
@@ -189,22 +191,4 @@ pub fn run(b: ImageBench) -> Result<()> {
         println!("wrote {}", b.out.join("bench.json").display());
     }
     Ok(())
-}
-
-/// The run a chain of students started from — the teacher of the first round (a progressive
-/// student's record names the previous round's student) — and the guidance that first round
-/// distilled (`None`: none).
-fn first_teacher(record: &flowdiff::distill::Record) -> Result<(PathBuf, Option<f64>)> {
-    let mut last = record.clone();
-    // Rounds are few; the bound only guards against a record that names itself.
-    for _ in 0..64 {
-        match flowdiff::distill::Record::load(&last.teacher)? {
-            Some(r) => last = r,
-            None => return Ok((last.teacher, last.guidance)),
-        }
-    }
-    bail!(
-        "{}: its chain of teachers does not end in a trained run",
-        record.teacher.display()
-    )
 }

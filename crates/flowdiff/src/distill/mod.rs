@@ -109,6 +109,27 @@ impl Record {
         )
     }
 
+    /// The run this chain of students started from — the teacher of its first round (each
+    /// round's record names the previous round's student) — and the guidance that first
+    /// round distilled (`None`: none).
+    pub fn origin(&self) -> Result<(PathBuf, Option<f64>)> {
+        let mut first = self.clone();
+        // Rounds are few; the bound only stops a record that names itself.
+        for _ in 0..64 {
+            match Self::load(&first.teacher)? {
+                Some(r) => first = r,
+                None => return Ok((first.teacher, first.guidance)),
+            }
+        }
+        Err(crate::error::Error::invalid(
+            "teacher",
+            format!(
+                "{}: its chain of teachers does not end in a trained run",
+                self.teacher.display()
+            ),
+        ))
+    }
+
     /// The record of the run in `dir`, or `None` for a run trained on data.
     pub fn load(dir: &Path) -> Result<Option<Self>> {
         let path = Self::path(dir);

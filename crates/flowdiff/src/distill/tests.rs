@@ -204,3 +204,35 @@ fn records_round_trip() {
     );
     assert_eq!(Record::load(dir.path()).unwrap(), Some(r));
 }
+
+/// A chain of progressive rounds leads back to the run it started from, with the guidance its
+/// first round distilled; a record naming its own directory is refused, not followed forever.
+#[test]
+fn a_students_origin_is_the_teacher_of_its_first_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    let round = |teacher: &std::path::Path, round, guidance| Record {
+        method: "progressive".into(),
+        teacher: teacher.to_path_buf(),
+        round,
+        pairs: None,
+        teacher_steps: Some(8),
+        guidance,
+        teacher_evaluations: 0,
+        train_seconds: 0.0,
+        intended_steps: 4,
+    };
+    round(&a, 1, Some(0.5)).save(&b).unwrap();
+    let last = round(&b, 2, None);
+    last.save(&c).unwrap();
+    assert_eq!(last.origin().unwrap(), (a.clone(), Some(0.5)));
+    assert_eq!(round(&a, 1, None).origin().unwrap(), (a, None));
+    let own = round(&c, 3, None);
+    own.save(&c).unwrap();
+    let e = own.origin().unwrap_err().chain();
+    assert!(e.contains("does not end in a trained run"), "{e}");
+}

@@ -374,6 +374,20 @@ pub fn run(a: Args) -> Result<()> {
         cfg.sample_every = k as usize;
     }
     let device = a.dev.get()?;
+    if let Some(step) = a
+        .resume
+        .then(|| training_ended_before_its_results(&run, &cfg))
+        .transpose()?
+        .flatten()
+    {
+        println!(
+            "{} finished training at step {step} but was stopped before its results were written: writing them",
+            a.out.display(),
+        );
+        finish_results(&run, &cfg, step, &device)?;
+        flowdiff::report::write_run_page(&a.out, cfg.optim.seed)?;
+        return Ok(());
+    }
     let source = cfg.data.open()?;
     if let Some(budget) = minutes_budget(a.minutes, a.resume, a.steps, |m| {
         steps_for_minutes(&cfg, &source, m, &device)
@@ -415,5 +429,43 @@ pub fn run(a: Args) -> Result<()> {
     let trained = train_with_hook(&cfg, &source, Some(&a.out), opts, &mut hook)?;
     flowdiff::report::write_run_page(&a.out, cfg.optim.seed)?;
     print_done(&trained.outcome, &run);
+    Ok(())
+}
+
+/// The final step of a run whose training ended (its last checkpoint is at its final step,
+/// or its time budget is spent) while its page (`index.html`, written last) is missing: the
+/// run was stopped while writing its results.
+fn training_ended_before_its_results(run: &RunDir, cfg: &TrainConfig) -> Result<Option<usize>> {
+    if run.0.join("index.html").exists() || !run.has_checkpoint()? {
+        return Ok(None);
+    }
+    let state = flowdiff::train::checkpoint::load_state(&run.ckpt("state.json"))?;
+    let budget_spent = cfg.optim.minutes.is_some_and(|m| state.elapsed >= m * 60.0);
+    Ok((state.step == cfg.optim.steps || budget_spent).then_some(state.step))
+}
+
+/// Redraws the final sample grid of an image run (the training hook's last call) when the
+/// stop came before it was written.
+fn finish_results(
+    run: &RunDir,
+    cfg: &TrainConfig,
+    step: usize,
+    device: &flowdiff::Device,
+) -> Result<()> {
+    let path = run.0.join("samples").join(format!("step-{step:06}.png"));
+    if cfg.sample_every == 0 || cfg.model.image_shape().is_none() || path.exists() {
+        return Ok(());
+    }
+    let (_, model) = run.load_model(device)?;
+    super::images::sample_grid(
+        &cfg.method,
+        &cfg.model,
+        model.net,
+        10,
+        2.0,
+        cfg.optim.seed,
+        &path,
+        &format!("step {step}"),
+    )?;
     Ok(())
 }

@@ -155,6 +155,58 @@ fn sigkill_at_random_points_then_resume_gives_the_uninterrupted_run() {
     kill_and_resume(&[], 21, 5, 3);
 }
 
+/// A run stopped after its final checkpoint, while writing its page (a picture half-written
+/// by a process that is gone, no `index.html`), is finished by `--resume`: its results are
+/// written, the half-written file is swept, and the weights are those of its training.
+#[test]
+fn a_run_stopped_while_writing_its_results_is_finished_by_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    let args = train_args(&run, &[]);
+    run_ok(&args);
+    let weights = tensors(&run.join("model.safetensors"));
+    // A process that has exited: its pid names the half-written file.
+    let mut gone = Command::new("true").spawn().expect("start true");
+    let pid = gone.id();
+    gone.wait().unwrap();
+    let stale = run.join(format!(".report-trajectories.png.{pid}.partial.png"));
+    std::fs::write(&stale, b"half a png").unwrap();
+    std::fs::remove_file(run.join("index.html")).unwrap();
+    std::fs::remove_file(run.join("report-trajectories.png")).unwrap();
+
+    let out = flowdiff(
+        &restart_args(&run, &args)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("stopped before its results were written"),
+        "{text}"
+    );
+    assert!(run.join("index.html").exists() && run.join("report-trajectories.png").exists());
+    assert!(
+        partial_leftovers(&run).is_empty(),
+        "{:?}",
+        partial_leftovers(&run)
+    );
+    assert!(tensors(&run.join("model.safetensors")) == weights);
+    // Finished and reported: a second resume at the same length has nothing to do.
+    let again = flowdiff(
+        &restart_args(&run, &args)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains(&format!("already at step {STEPS}")));
+}
+
 /// A data-parallel run (two replicas) killed and resumed continues with the same losses
 /// and ends at the same weights as its uninterrupted run.
 #[test]

@@ -52,8 +52,21 @@ struct Row {
 fn plan(method: &Method, nfe: &[usize], student: bool) -> Vec<Sampler> {
     let families: &[&str] = match method {
         _ if student => &["ode-euler"],
-        Method::Diffusion { .. } => &["ddim", "dpm-solver++", "ode-midpoint"],
-        _ => &["ode-euler", "ode-midpoint", "ode-heun", "dpm-solver++"],
+        Method::Diffusion { .. } => &[
+            "ddim",
+            "dpm-solver++",
+            "dpm-solver++3m",
+            "unipc",
+            "ode-midpoint",
+        ],
+        _ => &[
+            "ode-euler",
+            "ode-midpoint",
+            "ode-heun",
+            "dpm-solver++",
+            "dpm-solver++3m",
+            "unipc",
+        ],
     };
     nfe.iter()
         .flat_map(|&k| Sampler::all_for(method, k))

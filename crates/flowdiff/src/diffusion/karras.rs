@@ -128,38 +128,3 @@ impl Default for Churn {
         }
     }
 }
-
-/// DPM-Solver++(2M) (Lu et al. 2022, Alg. 2), in the data-prediction form with
-/// `λ = −log σ`: `x_{i+1} = (σ_{i+1}/σ_i) x_i − (e^{−h} − 1) D_i'`, where
-/// `D_i' = (1 + 1/(2r)) D_i − 1/(2r) D_{i−1}`, `r = h_{i−1}/h_i` (first and last steps are
-/// first order). NFE = steps.
-pub fn dpm_solver_pp_2m(
-    den: &SigmaDenoiser,
-    sigmas: &[f64],
-    mut x: Tensor<2>,
-) -> (Tensor<2>, usize) {
-    let lambda = |s: f64| -s.ln();
-    let mut prev: Option<(Tensor<2>, f64)> = None;
-    for w in sigmas.windows(2) {
-        let (s, s_next) = (w[0], w[1]);
-        let denoised = den.denoise(&x, s);
-        if s_next == 0.0 {
-            x = denoised;
-            break;
-        }
-        let h = lambda(s_next) - lambda(s);
-        let d = match &prev {
-            Some((old, h_last)) => {
-                let r = h_last / h;
-                denoised
-                    .clone()
-                    .mul_scalar(1.0 + 1.0 / (2.0 * r))
-                    .sub(old.clone().mul_scalar(1.0 / (2.0 * r)))
-            }
-            None => denoised.clone(),
-        };
-        x = x.mul_scalar(s_next / s).sub(d.mul_scalar((-h).exp_m1()));
-        prev = Some((denoised, h));
-    }
-    (x, sigmas.len() - 1)
-}

@@ -8,6 +8,7 @@ pub use spec::{SamplerKind, SamplerSpec};
 
 use crate::diffusion::denoiser::{SigmaDenoiser, karras_sigmas, logsnr_sigmas};
 use crate::diffusion::karras::{self, Churn};
+use crate::diffusion::multistep;
 use crate::diffusion::{Variance, ddim, ddpm, probability_flow};
 use crate::error::{Error, Result, bail};
 use crate::flow::sample_ode;
@@ -34,6 +35,10 @@ pub enum Sampler {
     },
     /// DPM-Solver++(2M) on noise levels uniform in logSNR.
     DpmSolverPp { steps: usize },
+    /// DPM-Solver++(3M) on noise levels uniform in logSNR.
+    DpmSolverPp3M { steps: usize },
+    /// UniPC (predictor of order [`UNIPC_ORDER`] + corrector) on noise levels uniform in logSNR.
+    UniPc { steps: usize },
     /// Karras et al.'s Euler on the probability-flow ODE.
     Euler { steps: usize },
     /// Karras et al.'s Heun (Alg. 1).
@@ -43,6 +48,10 @@ pub enum Sampler {
     /// Karras et al.'s stochastic sampler (Alg. 2).
     HeunChurn { steps: usize, churn: Churn },
 }
+
+/// The predictor order of [`Sampler::UniPc`]: 2, with the corrector third-order overall
+/// (Zhao et al. 2023 and diffusers' `UniPCMultistepScheduler` default for guided sampling).
+pub const UNIPC_ORDER: usize = 2;
 
 /// Karras et al.'s ρ for the noise levels (their eq. 5).
 pub const RHO: f64 = 7.0;
@@ -66,13 +75,15 @@ impl Sampler {
     }
 
     /// The sampler without its budget: `ddpm`, `ddim`, `ode-<solver>`, `dpm-solver++`,
-    /// `edm-euler`, `edm-heun`, `euler-ancestral`, `heun-churn`.
+    /// `dpm-solver++3m`, `unipc`, `edm-euler`, `edm-heun`, `euler-ancestral`, `heun-churn`.
     pub fn family(&self) -> String {
         match self {
             Sampler::Ddpm { .. } => "ddpm".into(),
             Sampler::Ddim { .. } => "ddim".into(),
             Sampler::Ode { solver, .. } => format!("ode-{}", solver.name()),
             Sampler::DpmSolverPp { .. } => "dpm-solver++".into(),
+            Sampler::DpmSolverPp3M { .. } => "dpm-solver++3m".into(),
+            Sampler::UniPc { .. } => "unipc".into(),
             Sampler::Euler { .. } => "edm-euler".into(),
             Sampler::Heun { .. } => "edm-heun".into(),
             Sampler::EulerAncestral { .. } => "euler-ancestral".into(),
@@ -86,9 +97,11 @@ impl Sampler {
             Sampler::Ddpm { steps, .. }
             | Sampler::Ddim { steps, .. }
             | Sampler::Ode { steps, .. } => steps,
-            Sampler::DpmSolverPp { steps } | Sampler::Euler { steps } | Sampler::Heun { steps } => {
-                steps
-            }
+            Sampler::DpmSolverPp { steps }
+            | Sampler::DpmSolverPp3M { steps }
+            | Sampler::UniPc { steps }
+            | Sampler::Euler { steps }
+            | Sampler::Heun { steps } => steps,
             Sampler::EulerAncestral { steps, .. } | Sampler::HeunChurn { steps, .. } => steps,
         }
     }
@@ -154,14 +167,18 @@ impl Sampler {
                 let (smin, smax) = (den.sigma_min(), den.sigma_max().min(SIGMA_MAX_CAP));
                 let sigmas = match sigma_sampler {
                     // Lu et al. 2022 (§4.4 / App. D.1) step uniformly in logSNR for low-dimensional data.
-                    Sampler::DpmSolverPp { .. } => logsnr_sigmas(steps, smin, smax),
+                    Sampler::DpmSolverPp { .. }
+                    | Sampler::DpmSolverPp3M { .. }
+                    | Sampler::UniPc { .. } => logsnr_sigmas(steps, smin, smax),
                     _ => karras_sigmas(steps, smin, smax, RHO),
                 };
                 let x0 = rng
                     .normal_tensor(n, model.dim(), &model.device())
                     .mul_scalar(sigmas[0]);
                 let (x, nfe) = match sigma_sampler {
-                    Sampler::DpmSolverPp { .. } => karras::dpm_solver_pp_2m(&den, &sigmas, x0),
+                    Sampler::DpmSolverPp { .. } => multistep::dpm_solver_pp_2m(&den, &sigmas, x0),
+                    Sampler::DpmSolverPp3M { .. } => multistep::dpm_solver_pp_3m(&den, &sigmas, x0),
+                    Sampler::UniPc { .. } => multistep::uni_pc(&den, &sigmas, x0, UNIPC_ORDER),
                     Sampler::Euler { .. } => karras::euler(&den, &sigmas, x0),
                     Sampler::Heun { .. } => karras::heun(&den, &sigmas, x0),
                     Sampler::EulerAncestral { eta, .. } => {
@@ -224,6 +241,8 @@ impl Sampler {
         }
         for kind in [
             SamplerKind::DpmSolverPp,
+            SamplerKind::DpmSolverPp3M,
+            SamplerKind::UniPc,
             SamplerKind::Euler,
             SamplerKind::Heun,
             SamplerKind::EulerAncestral,

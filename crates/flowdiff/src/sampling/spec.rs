@@ -25,6 +25,15 @@ pub enum SamplerKind {
     #[value(name = "dpm-solver++", alias = "dpmpp-2m")]
     #[serde(rename = "dpm-solver++")]
     DpmSolverPp,
+    /// DPM-Solver++(3M) (Lu et al. 2022, App. B): third order from the last three evaluations.
+    #[value(name = "dpm-solver++3m", alias = "dpmpp-3m")]
+    #[serde(rename = "dpm-solver++3m")]
+    DpmSolverPp3M,
+    /// UniPC (Zhao et al. 2023): a multistep predictor and a corrector that reuses the next
+    /// step's evaluation.
+    #[value(name = "unipc")]
+    #[serde(rename = "unipc")]
+    UniPc,
     /// Karras et al. 2022's Euler on the probability-flow ODE.
     Euler,
     /// Karras et al. 2022's Heun (Alg. 1).
@@ -38,11 +47,13 @@ pub enum SamplerKind {
 crate::names::from_str_by_name!(SamplerKind, "sampler");
 
 impl SamplerKind {
-    pub const ALL: [SamplerKind; 8] = [
+    pub const ALL: [SamplerKind; 10] = [
         Self::Ddpm,
         Self::Ddim,
         Self::Ode,
         Self::DpmSolverPp,
+        Self::DpmSolverPp3M,
+        Self::UniPc,
         Self::Euler,
         Self::Heun,
         Self::EulerAncestral,
@@ -56,6 +67,8 @@ impl SamplerKind {
             Self::Ddim => "ddim",
             Self::Ode => "ode",
             Self::DpmSolverPp => "dpm-solver++",
+            Self::DpmSolverPp3M => "dpm-solver++3m",
+            Self::UniPc => "unipc",
             Self::Euler => "euler",
             Self::Heun => "heun",
             Self::EulerAncestral => "euler-ancestral",
@@ -70,14 +83,15 @@ impl SamplerKind {
     /// |---|---|---|---|---|
     /// | `ddpm`, `ddim` | yes | no (discrete-time) | no | no |
     /// | `ode` | yes (probability-flow ODE) | yes | yes | yes |
-    /// | σ-space samplers (`dpm-solver++`, `euler`, `heun`, `euler-ancestral`, `heun-churn`) | yes | yes (via the path's denoiser) | no (path not Gaussian) | yes |
+    /// | σ-space samplers (`dpm-solver++`, `dpm-solver++3m`, `unipc`, `euler`, `heun`, `euler-ancestral`, `heun-churn`) | yes | yes (via the path's denoiser) | no (path not Gaussian) | yes |
     pub fn suits(self, method: &Method) -> Result<(), String> {
         let discrete_time = matches!(self, Self::Ddpm | Self::Ddim);
         match method {
             Method::Diffusion { .. } => Ok(()),
             _ if discrete_time => Err(format!(
                 "{} is a discrete-time diffusion sampler; a {} model samples by its ODE (ode) \
-                 or by dpm-solver++, euler, heun, euler-ancestral or heun-churn",
+                 or by dpm-solver++, dpm-solver++3m, unipc, euler, heun, euler-ancestral or \
+                 heun-churn",
                 self.name(),
                 method.name()
             )),
@@ -255,6 +269,8 @@ impl SamplerSpec {
                 }
             }
             SamplerKind::DpmSolverPp => Sampler::DpmSolverPp { steps: budget },
+            SamplerKind::DpmSolverPp3M => Sampler::DpmSolverPp3M { steps: budget },
+            SamplerKind::UniPc => Sampler::UniPc { steps: budget },
             SamplerKind::Euler => Sampler::Euler { steps: budget },
             SamplerKind::Heun => Sampler::Heun {
                 steps: budget.div_ceil(2).max(1),

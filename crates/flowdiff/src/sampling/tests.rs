@@ -156,6 +156,8 @@ fn every_sigma_space_sampler_reproduces_the_target_for_both_methods() {
         let model = exact(&method, &data, prediction);
         for (name, nfe) in [
             ("dpm-solver++", 20),
+            ("dpm-solver++3m", 20),
+            ("unipc", 20),
             ("euler", 100),
             ("heun", 39),
             ("euler-ancestral", 200),
@@ -238,6 +240,8 @@ fn deterministic_sigma_samplers_show_their_order() {
         ),
         (Box::new(|k| Sampler::Heun { steps: k }), 2.0, 20),
         (Box::new(|k| Sampler::DpmSolverPp { steps: k }), 2.0, 20),
+        (Box::new(|k| Sampler::DpmSolverPp3M { steps: k }), 3.0, 10),
+        (Box::new(|k| Sampler::UniPc { steps: k }), 3.0, 20),
     ] {
         let (e1, e2) = (
             path_error(&method, &model, make(n), &reference),

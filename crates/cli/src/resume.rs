@@ -155,17 +155,24 @@ pub fn check_run(a: &Args, cfg: &TrainConfig, config: &Path) -> Result<()> {
         Some(cfg.method.name().to_string()),
         |m| m.clone(),
     );
-    let (schedule, timesteps, prediction) = match &cfg.method {
+    let (schedule, timesteps, prediction, gamma) = match &cfg.method {
         Method::Diffusion {
             schedule,
             timesteps,
             prediction,
-        } => (Some(*schedule), Some(*timesteps), Some(*prediction)),
-        _ => (None, None, None),
+            min_snr_gamma,
+        } => (
+            Some(*schedule),
+            Some(*timesteps),
+            Some(*prediction),
+            *min_snr_gamma,
+        ),
+        _ => (None, None, None, None),
     };
     c.check_name("--schedule", a.schedule.as_deref(), schedule)?;
     c.check("--timesteps", a.timesteps, timesteps);
     c.check_name("--prediction", a.prediction.as_deref(), prediction)?;
+    c.check("--min-snr-gamma", a.min_snr_gamma, gamma);
     let (path, coupling, times) = match &cfg.method {
         Method::Flow {
             path,
@@ -229,6 +236,7 @@ pub fn check_graph_run(a: &Args, cfg: &GraphTrainConfig, config: &Path) -> Resul
     c.check::<String>("--path", a.path.clone(), None);
     c.check::<String>("--coupling", a.coupling.clone(), None);
     c.check::<String>("--time-sampling", a.time_sampling.clone(), None);
+    c.check::<f64>("--min-snr-gamma", a.min_snr_gamma, None);
     c.check("--width", a.width, Some(cfg.model.node_width));
     c.check("--depth", a.depth, Some(cfg.model.layers));
     check_optimization(&mut c, a, &cfg.optim, cfg.batch_size);

@@ -88,6 +88,10 @@ pub struct Args {
     /// 2024: sigmoid of N(0, 1), more weight mid-path) or logit-normal:MEAN,STD.
     #[arg(long)]
     pub(crate) time_sampling: Option<String>,
+    /// Diffusion: weight each step's loss by min-SNR-γ (Hang et al. 2023; γ = 5 in the paper)
+    /// instead of weighting every step alike.
+    #[arg(long, value_name = "GAMMA")]
+    pub(crate) min_snr_gamma: Option<f64>,
     /// Write a checkpoint (and the sampling weights) every this many steps; a run can be
     /// resumed from its last checkpoint. May change at --resume.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
@@ -117,6 +121,7 @@ pub struct MethodFlags<'a> {
     pub path: Option<&'a str>,
     pub coupling: Option<&'a str>,
     pub time_sampling: Option<&'a str>,
+    pub min_snr_gamma: Option<f64>,
 }
 
 impl<'a> MethodFlags<'a> {
@@ -129,6 +134,7 @@ impl<'a> MethodFlags<'a> {
             path: a.path.as_deref(),
             coupling: a.coupling.as_deref(),
             time_sampling: a.time_sampling.as_deref(),
+            min_snr_gamma: a.min_snr_gamma,
         }
     }
 
@@ -141,6 +147,7 @@ impl<'a> MethodFlags<'a> {
             "--path" => self.path.is_some(),
             "--coupling" => self.coupling.is_some(),
             "--time-sampling" => self.time_sampling.is_some(),
+            "--min-snr-gamma" => self.min_snr_gamma.is_some(),
             _ => false,
         };
         let wrong: Vec<&str> = flags.iter().copied().filter(|f| given(f)).collect();
@@ -171,10 +178,14 @@ pub fn method_from(f: &MethodFlags) -> Result<Method> {
             }
             let schedule = str::parse::<ScheduleKind>(f.schedule.unwrap_or("linear"))
                 .map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
+            if let Some(g) = f.min_snr_gamma.filter(|g| !(g.is_finite() && *g > 0.0)) {
+                bail!("--min-snr-gamma must be finite and positive, got {g}");
+            }
             Method::Diffusion {
                 schedule,
                 timesteps,
                 prediction,
+                min_snr_gamma: f.min_snr_gamma,
             }
         }
         "hybrid" => {
@@ -186,6 +197,7 @@ pub fn method_from(f: &MethodFlags) -> Result<Method> {
                     "--prediction",
                     "--coupling",
                     "--time-sampling",
+                    "--min-snr-gamma",
                 ],
             )?;
             let path = match f.path {
@@ -205,7 +217,15 @@ pub fn method_from(f: &MethodFlags) -> Result<Method> {
             }
         }
         "flow" => {
-            f.refuse(method, &["--schedule", "--timesteps", "--prediction"])?;
+            f.refuse(
+                method,
+                &[
+                    "--schedule",
+                    "--timesteps",
+                    "--prediction",
+                    "--min-snr-gamma",
+                ],
+            )?;
             Method::Flow {
                 path: str::parse::<PathKind>(f.path.unwrap_or("cond-ot"))
                     .map_err(|e| anyhow::anyhow!("--path: {e}"))?,
@@ -248,6 +268,7 @@ fn refuse_for_molecules(a: &Args) -> Result<()> {
         ("--path", a.path.is_some()),
         ("--coupling", a.coupling.is_some()),
         ("--time-sampling", a.time_sampling.is_some()),
+        ("--min-snr-gamma", a.min_snr_gamma.is_some()),
         (
             "--timesteps",
             a.timesteps.is_some() && a.method.as_deref() != Some("diffusion"),

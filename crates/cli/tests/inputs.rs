@@ -262,6 +262,14 @@ fn flags_that_do_not_apply_are_refused() {
         "--time-sampling: \"logit-normal:0,0\": the mean must be finite and the std positive",
     );
     refused(
+        &train(o, &["--min-snr-gamma", "5"]),
+        "--min-snr-gamma does not apply to --method flow",
+    );
+    refused(
+        &train(o, &["--method", "diffusion", "--min-snr-gamma", "0"]),
+        "--min-snr-gamma must be finite and positive, got 0",
+    );
+    refused(
         &train(o, &["--method", "hybrid", "--schedule", "linear"]),
         "--schedule does not apply to --method hybrid",
     );
@@ -531,5 +539,45 @@ fn time_sampling_is_kept_by_the_run() {
         "logit-normal:0.5,1.5",
         "--quiet",
     ]);
+    assert!(text.contains("done: 8 steps"), "{text}");
+}
+
+/// `--min-snr-gamma` is stored in a diffusion run's config and cannot change at `--resume`.
+#[test]
+fn min_snr_weighting_is_kept_by_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("run");
+    let r = p(&r);
+    let base = [
+        "train",
+        "--data",
+        "moons",
+        "--method",
+        "diffusion",
+        "--width",
+        "16",
+        "--depth",
+        "1",
+        "--quiet",
+        "--out",
+        r,
+    ];
+    ok(&[&base[..], &["--steps", "5", "--min-snr-gamma", "5"]].concat());
+    let config = std::fs::read_to_string(dir.path().join("run/config.json")).unwrap();
+    assert!(config.contains("\"min_snr_gamma\": 5.0"), "{config}");
+    refused(
+        &[
+            "train",
+            "--out",
+            r,
+            "--resume",
+            "--steps",
+            "8",
+            "--min-snr-gamma",
+            "2",
+        ],
+        "--min-snr-gamma 2.0 (the run has 5.0)",
+    );
+    let text = ok(&["train", "--out", r, "--resume", "--steps", "8", "--quiet"]);
     assert!(text.contains("done: 8 steps"), "{text}");
 }

@@ -35,6 +35,7 @@ impl Objective for HybridObjective {
             t: b.t,
             target,
             head_weights: vec![self.noise_weight, 1.0 - self.noise_weight],
+            row_weights: None,
         }
     }
 

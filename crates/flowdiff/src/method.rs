@@ -18,6 +18,9 @@ pub enum Method {
         schedule: ScheduleKind,
         timesteps: usize,
         prediction: Prediction,
+        /// Min-SNR-γ loss weighting (Hang et al. 2023); L_simple when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_snr_gamma: Option<f64>,
     },
     Flow {
         path: PathKind,
@@ -38,6 +41,7 @@ impl Method {
             schedule: ScheduleKind::Linear,
             timesteps: 1000,
             prediction: Prediction::Noise,
+            min_snr_gamma: None,
         }
     }
 
@@ -117,9 +121,14 @@ impl Method {
 
     pub fn objective(&self) -> Box<dyn Objective> {
         match self {
-            Method::Diffusion { prediction, .. } => Box::new(DiffusionObjective {
+            Method::Diffusion {
+                prediction,
+                min_snr_gamma,
+                ..
+            } => Box::new(DiffusionObjective {
                 schedule: self.schedule().unwrap(),
                 prediction: *prediction,
+                min_snr_gamma: *min_snr_gamma,
             }),
             Method::Flow {
                 coupling,

@@ -6,12 +6,14 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 /// One regression batch: the network sees `(x, t)` and is trained towards `target`.
 /// Shapes: `x: [n, d]`, `t: [n, 1]` flow times, `target: [n, heads·d]` — one block of `d`
-/// columns per output head, weighted by `head_weights` in the loss.
+/// columns per output head, weighted by `head_weights` in the loss; `row_weights: [n, 1]`,
+/// when set, weighs each row's squared error (e.g. min-SNR-γ, Hang et al. 2023).
 pub struct Regression {
     pub x: Tensor<2>,
     pub t: Tensor<2>,
     pub target: Tensor<2>,
     pub head_weights: Vec<f64>,
+    pub row_weights: Option<Tensor<2>>,
 }
 
 impl Regression {
@@ -22,6 +24,15 @@ impl Regression {
             t,
             target,
             head_weights: vec![1.0],
+            row_weights: None,
+        }
+    }
+
+    /// The batch with each row's squared error weighted by `weights` (`[n, 1]`).
+    pub fn weighted(self, weights: Tensor<2>) -> Self {
+        Self {
+            row_weights: Some(weights),
+            ..self
         }
     }
 
@@ -33,16 +44,21 @@ impl Regression {
             t: self.t.narrow(0, start, len),
             target: self.target.narrow(0, start, len),
             head_weights: self.head_weights,
+            row_weights: self.row_weights.map(|w| w.narrow(0, start, len)),
         }
     }
 
-    /// `Σ_k w_k · mean((pred_k − target_k)²)` over the heads.
+    /// `Σ_k w_k · mean(r ⊙ (pred_k − target_k)²)` over the heads, `r` the row weights
+    /// (1 when unset).
     pub fn loss(&self, pred: Tensor<2>) -> Tensor<1> {
         let [n, d] = self.x.dims();
-        if self.head_weights.len() == 1 {
-            return pred.sub(self.target.clone()).square().mean();
+        let mut diff = pred.sub(self.target.clone()).square();
+        if let Some(w) = &self.row_weights {
+            diff = diff.mul(w.clone());
         }
-        let diff = pred.sub(self.target.clone()).square();
+        if self.head_weights.len() == 1 {
+            return diff.mean();
+        }
         let mut total: Option<Tensor<1>> = None;
         for (k, w) in self.head_weights.iter().enumerate() {
             let term = diff

@@ -136,6 +136,15 @@ impl TrainConfig {
                     format!("must be in [2, {MAX_TIMESTEPS}], got {timesteps}"),
                 ));
             }
+            Method::Diffusion {
+                min_snr_gamma: Some(g),
+                ..
+            } if !(g.is_finite() && *g > 0.0) => {
+                return Err(Error::invalid(
+                    "min_snr_gamma",
+                    format!("must be finite and positive, got {g}"),
+                ));
+            }
             Method::Hybrid { noise_weight, .. } if !(0.0..=1.0).contains(noise_weight) => {
                 return Err(Error::invalid(
                     "noise_weight",

@@ -55,17 +55,16 @@ fn phis(h: f64) -> (f64, f64) {
 }
 
 /// DPM-Solver++(3M): the integral above with `D` expanded to second order around `λ_i`
-/// (Lu et al. 2022, App. B, the third-order multistep update), its derivatives from the last
-/// three evaluations: with `r₀ = h_{i−1}/h`, `r₁ = h_{i−2}/h`,
+/// (the third-order multistep update of Lu et al. 2022), its derivatives from the last three
+/// evaluations: with `r₀ = h_{i−1}/h`, `r₁ = h_{i−2}/h`,
 /// `d₁,₀ = (D_i − D_{i−1})/r₀`, `d₁,₁ = (D_{i−1} − D_{i−2})/r₁`,
 /// `d₁ = d₁,₀ + (d₁,₀ − d₁,₁)·r₀/(r₀ + r₁) ≈ h·D'` and `d₂ = (d₁,₀ − d₁,₁)/(r₀ + r₁) ≈ h²·D''/2`,
 /// `x_{i+1} = (σ_{i+1}/σ_i)·x_i − (e^{−h} − 1)·D_i + φ₂·d₁ − 2φ₃·d₂`.
 ///
-/// The factor 2 on `φ₃·d₂` follows from the Taylor term `D''u²/2`; k-diffusion's
-/// `sample_dpmpp_3m_sde` (η = 0) writes `φ₃·d₂` and so converges at second order only
-/// (checked on a Gaussian: errors fall 2.9× per halving of the step with it, 7.6× with the
-/// factor). The first two steps are first and second order (DPM-Solver++(2M)'s exponential
-/// form, `φ₂·(D_i − D_{i−1})/r₀`).
+/// The factor 2 on `φ₃·d₂` follows from the Taylor term `D''u²/2` with `d₂ ≈ h²D''/2`; the
+/// update written with `φ₃·d₂` alone converges at second order only (on an exact Gaussian
+/// model, errors fall 2.9× per halving of the step without the factor, 7.6× with it). The
+/// first two steps are first and second order (`φ₂·(D_i − D_{i−1})/r₀` for the second).
 pub fn dpm_solver_pp_3m(
     den: &SigmaDenoiser,
     sigmas: &[f64],
@@ -107,14 +106,14 @@ pub fn dpm_solver_pp_3m(
     (x, sigmas.len() - 1)
 }
 
-/// UniPC (Zhao et al. 2023, "UniPC: a unified predictor-corrector framework", Alg. 2 and 3,
-/// data prediction with `B(h) = e^{−h} − 1`, their "bh2"): a UniP predictor of order `p`
-/// (`p = min(order, evaluations so far)`) and, after the step's one evaluation at the
-/// predicted point, the UniC corrector that reuses that evaluation, raising the order to
-/// `p + 1` at no extra NFE. The corrector is skipped on the step into `σ_min`, whose
-/// evaluation is the final denoise. The coefficients `ρ` solve `R·ρ = b` with
-/// `R_{kj} = r_j^{k}` (`r_j = (λ_{i−j} − λ_i)/h`, and `r = 1` for the new point) and
-/// `b_k = h·φ_{k+1}(h)·k!/B(h)` (their eq. 8).
+/// UniPC (Zhao et al. 2023, "UniPC: a unified predictor-corrector framework for fast
+/// sampling of diffusion models"), data prediction with `B(h) = e^{−h} − 1` (their "bh2"): a
+/// UniP predictor of order `p` (`p = min(order, evaluations so far)`) and, after the step's
+/// one evaluation at the predicted point, the UniC corrector that reuses that evaluation,
+/// raising the order to `p + 1` at no extra NFE. The corrector is skipped on the step into
+/// `σ_min`, whose evaluation is the final denoise. The coefficients `ρ` solve `R·ρ = b` with
+/// `R_{kj} = r_j^k` (`r_j = (λ_{i−j} − λ_i)/h`, and `r = 1` for the new point) and
+/// `b_k = h·φ_{k+1}(h)·k!/B(h)`.
 pub fn uni_pc(
     den: &SigmaDenoiser,
     sigmas: &[f64],
@@ -267,7 +266,7 @@ mod tests {
 
     #[test]
     fn unipc_coefficients_tend_to_their_small_step_limits() {
-        // As h → 0, h·φ_{k+1}·k!/B(h) → 1/(k+1) (Zhao et al. 2023, eq. 8 and App. C).
+        // As h → 0, h·φ_{k+1}·k!/B(h) → 1/(k+1): the order conditions of a polynomial fit.
         let b = unipc_b(1e-4, 3, (-1e-4f64).exp_m1());
         for (k, bk) in b.iter().enumerate() {
             assert!(

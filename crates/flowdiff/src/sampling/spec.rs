@@ -25,7 +25,8 @@ pub enum SamplerKind {
     #[value(name = "dpm-solver++", alias = "dpmpp-2m")]
     #[serde(rename = "dpm-solver++")]
     DpmSolverPp,
-    /// DPM-Solver++(3M) (Lu et al. 2022, App. B): third order from the last three evaluations.
+    /// DPM-Solver++(3M) (Lu et al. 2022, third-order multistep): third order from the last three
+    /// evaluations.
     #[value(name = "dpm-solver++3m", alias = "dpmpp-3m")]
     #[serde(rename = "dpm-solver++3m")]
     DpmSolverPp3M,

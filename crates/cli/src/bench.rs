@@ -71,6 +71,10 @@ pub struct Args {
     /// With --workload: CPU threads of the backend (default: the backend's own choice).
     #[arg(long)]
     threads: Option<usize>,
+    /// With --workload: also show where a step's time goes — each kind of fused op's time,
+    /// share and GFLOP/s, the rest, and the step's GFLOP/s against a GEMM's peak.
+    #[arg(long, requires = "workload")]
+    profile: bool,
 }
 
 fn workload(a: &Args, name: &str) -> Result<()> {
@@ -82,6 +86,7 @@ fn workload(a: &Args, name: &str) -> Result<()> {
         repeats: a.repeats,
         warmup: a.warmup,
         iters: a.iters,
+        profile: a.profile,
     };
     let r = flowdiff::workload::run(name, &selected, &opts)?;
     if a.json {
@@ -100,6 +105,12 @@ fn workload(a: &Args, name: &str) -> Result<()> {
             r.isa,
             if r.autotune { "on" } else { "off" }
         );
+        if let Some(p) = &r.profile {
+            let threads = r
+                .threads
+                .map_or(String::new(), |t| format!(", {t} threads"));
+            println!("\nper iteration ({}{threads}):\n{}", p.cpu, p.table());
+        }
     }
     Ok(())
 }

@@ -394,3 +394,46 @@ fn demo_runs_end_to_end_at_a_small_size() {
         "{sentences}"
     );
 }
+
+/// `bench --workload W --profile` shows where a step's time goes: the conv rows of both
+/// passes with their GFLOP/s, the rest, and the step against the GEMM peak; `--json` carries
+/// the same profile.
+#[test]
+fn a_profiled_workload_shows_its_ops_and_the_peak() {
+    let args = [
+        "bench",
+        "--workload",
+        "unet-small-train",
+        "--repeats",
+        "1",
+        "--warmup",
+        "0",
+        "--iters",
+        "1",
+        "--threads",
+        "2",
+        "--profile",
+    ];
+    let text = ok(&args);
+    for want in [
+        "| conv | forward |",
+        "| conv | backward |",
+        "| rest (burn ops",
+        "GEMM peak",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from:\n{text}");
+    }
+    let json = ok(&[&args[..], &["--json"]].concat());
+    let r: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    let p = &r["profile"];
+    let step = p["step_seconds"].as_f64().unwrap();
+    let fused: f64 = p["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seconds"].as_f64().unwrap())
+        .sum();
+    assert!(fused > 0.0 && fused <= step * 1.001, "{p}");
+    assert!(p["peak_gflops"].as_f64().unwrap() > 1.0, "{p}");
+    assert!(p["step_gflops"].as_f64().unwrap() > 0.0, "{p}");
+}

@@ -15,14 +15,15 @@ fn lambda(sigma: f64) -> f64 {
     -sigma.ln()
 }
 
-/// DPM-Solver++(2M) (Lu et al. 2022, Alg. 2): `x_{i+1} = (σ_{i+1}/σ_i) x_i − (e^{−h} − 1) D_i'`,
-/// `D_i' = (1 + 1/(2r)) D_i − 1/(2r) D_{i−1}`, `r = h_{i−1}/h_i`; the first step is first order.
-pub fn dpm_solver_pp_2m(
+/// The loop every one-evaluation-per-step solver shares: at each level `σ_i` one denoiser
+/// evaluation `D_i`, then `update(x, D_i, σ_i, σ_{i+1}, h)` takes the step, except the last
+/// one to `σ = 0`, which is `x = D(x; σ_min)`.
+fn each_step(
     den: &SigmaDenoiser,
     sigmas: &[f64],
     mut x: Tensor<2>,
+    mut update: impl FnMut(Tensor<2>, Tensor<2>, f64, f64, f64) -> Tensor<2>,
 ) -> (Tensor<2>, usize) {
-    let mut prev: Option<(Tensor<2>, f64)> = None;
     for w in sigmas.windows(2) {
         let (s, s_next) = (w[0], w[1]);
         let denoised = den.denoise(&x, s);
@@ -30,7 +31,16 @@ pub fn dpm_solver_pp_2m(
             x = denoised;
             break;
         }
-        let h = lambda(s_next) - lambda(s);
+        x = update(x, denoised, s, s_next, lambda(s_next) - lambda(s));
+    }
+    (x, sigmas.len() - 1)
+}
+
+/// DPM-Solver++(2M) (Lu et al. 2022, Alg. 2): `x_{i+1} = (σ_{i+1}/σ_i) x_i − (e^{−h} − 1) D_i'`,
+/// `D_i' = (1 + 1/(2r)) D_i − 1/(2r) D_{i−1}`, `r = h_{i−1}/h_i`; the first step is first order.
+pub fn dpm_solver_pp_2m(den: &SigmaDenoiser, sigmas: &[f64], x: Tensor<2>) -> (Tensor<2>, usize) {
+    let mut prev: Option<(Tensor<2>, f64)> = None;
+    each_step(den, sigmas, x, |x, denoised, s, s_next, h| {
         let d = match &prev {
             Some((old, h_last)) => {
                 let r = h_last / h;
@@ -41,10 +51,9 @@ pub fn dpm_solver_pp_2m(
             }
             None => denoised.clone(),
         };
-        x = x.mul_scalar(s_next / s).sub(d.mul_scalar((-h).exp_m1()));
         prev = Some((denoised, h));
-    }
-    (x, sigmas.len() - 1)
+        x.mul_scalar(s_next / s).sub(d.mul_scalar((-h).exp_m1()))
+    })
 }
 
 /// `φ₂ = (e^{−h} − 1)/h + 1` and `φ₃ = φ₂/h − 1/2`: `∫_0^h e^{u−h} u du = h·φ₂` and
@@ -65,24 +74,13 @@ fn phis(h: f64) -> (f64, f64) {
 /// update written with `φ₃·d₂` alone converges at second order only (on an exact Gaussian
 /// model, errors fall 2.9× per halving of the step without the factor, 7.6× with it). The
 /// first two steps are first and second order (`φ₂·(D_i − D_{i−1})/r₀` for the second).
-pub fn dpm_solver_pp_3m(
-    den: &SigmaDenoiser,
-    sigmas: &[f64],
-    mut x: Tensor<2>,
-) -> (Tensor<2>, usize) {
+pub fn dpm_solver_pp_3m(den: &SigmaDenoiser, sigmas: &[f64], x: Tensor<2>) -> (Tensor<2>, usize) {
     // The last two evaluations and the step lengths that led from each to the next.
     let mut d_1: Option<(Tensor<2>, f64)> = None;
     let mut d_2: Option<(Tensor<2>, f64)> = None;
-    for w in sigmas.windows(2) {
-        let (s, s_next) = (w[0], w[1]);
-        let denoised = den.denoise(&x, s);
-        if s_next == 0.0 {
-            x = denoised;
-            break;
-        }
-        let h = lambda(s_next) - lambda(s);
+    each_step(den, sigmas, x, |x, denoised, s, s_next, h| {
         let (phi2, phi3) = phis(h);
-        x = x
+        let mut x = x
             .mul_scalar(s_next / s)
             .sub(denoised.clone().mul_scalar((-h).exp_m1()));
         match (&d_1, &d_2) {
@@ -102,8 +100,8 @@ pub fn dpm_solver_pp_3m(
         }
         d_2 = d_1.take();
         d_1 = Some((denoised, h));
-    }
-    (x, sigmas.len() - 1)
+        x
+    })
 }
 
 /// UniPC (Zhao et al. 2023, "UniPC: a unified predictor-corrector framework for fast

@@ -133,6 +133,16 @@ impl Scores {
 }
 
 impl FlexOp for Scores {
+    fn kind(&self) -> &'static str {
+        "graph-attention"
+    }
+
+    /// `2·n²·d` per graph: every query against every key.
+    fn flops(&self, _: &[&[f32]]) -> f64 {
+        let z = self.0;
+        2.0 * (z.b * z.n * z.n * z.dx) as f64
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let z = self.0;
         let (q, k, mul, add) = (inputs[0], inputs[1], inputs[2], inputs[3]);
@@ -234,6 +244,16 @@ impl Attend {
 }
 
 impl FlexOp for Attend {
+    fn kind(&self) -> &'static str {
+        "graph-attention"
+    }
+
+    /// `2·n²·d` per graph: every weight times its value row.
+    fn flops(&self, _: &[&[f32]]) -> f64 {
+        let z = self.0;
+        2.0 * (z.b * z.n * z.n * z.dx) as f64
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let z = self.0;
         let (s, v, mask) = (inputs[0], inputs[1], inputs[2]);

@@ -121,6 +121,19 @@ impl Conv2d {
 struct ConvOp(Geometry);
 
 impl FlexOp for ConvOp {
+    fn kind(&self) -> &'static str {
+        "conv"
+    }
+
+    /// `2·N·O·(C·kh·kw)·Ho·Wo`, the direct convolution's count (Winograd does fewer
+    /// multiplications for the same result; the profile reports the work of the layer, not of
+    /// the algorithm).
+    fn flops(&self, inputs: &[&[f32]]) -> f64 {
+        let g = &self.0;
+        let n = inputs[0].len() / (g.c * g.h * g.w).max(1);
+        2.0 * (n * g.o * g.rows() * g.ho * g.wo) as f64
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let g = &self.0;
         let (x, w, b) = (inputs[0], inputs[1], inputs.get(2).copied());

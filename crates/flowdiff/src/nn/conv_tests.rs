@@ -251,3 +251,32 @@ fn time_unet_convs() {
         total[0], total[1], total[2], total[3]
     );
 }
+
+/// With profiling on, a convolution's forward and backward are each one call of kind `conv`
+/// with the direct convolution's operation count (twice it for the backward); off, nothing is
+/// gathered.
+#[test]
+fn a_profile_counts_the_convolutions_work() {
+    use super::super::profile::{self, Pass};
+    let device = Device::flex().autodiff();
+    let (n, c, o, side) = (2, 3, 4, 6);
+    let x = rnd([n, c, side, side], &device).require_grad();
+    let wt = rnd([o, c, 3, 3], &device).require_grad();
+    let conv = module(&wt, None, 1, PaddingConfig2d::Explicit(1, 1, 1, 1));
+    profile::enable(true);
+    let _ = conv.forward(x.clone()).sum().backward();
+    let rows = profile::rows();
+    profile::enable(false);
+    let want = 2.0 * (n * o * c * 9 * side * side) as f64;
+    for (pass, flops) in [(Pass::Forward, want), (Pass::Backward, 2.0 * want)] {
+        let row = rows
+            .iter()
+            .find(|r| r.kind == "conv" && r.pass == pass)
+            .unwrap_or_else(|| panic!("no conv {pass:?} row in {rows:?}"));
+        assert_eq!(row.totals.calls, 1, "{row:?}");
+        assert_eq!(row.totals.flops, flops, "{row:?}");
+        assert!(row.totals.seconds > 0.0, "{row:?}");
+    }
+    let _ = conv.forward(x).sum().backward();
+    assert_eq!(profile::rows(), rows, "gathering stopped");
+}

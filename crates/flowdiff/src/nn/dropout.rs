@@ -76,6 +76,10 @@ impl DropoutOp {
 }
 
 impl FlexOp for DropoutOp {
+    fn kind(&self) -> &'static str {
+        "dropout"
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         Some((self.apply(inputs[0]), self.dims.clone()))
     }

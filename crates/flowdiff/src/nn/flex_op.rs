@@ -6,6 +6,7 @@
 //! checkpointing strategy, or plain) and returns `None` otherwise (other backends, dtypes or
 //! shapes the op does not handle), for the caller to fall back to burn's own operations.
 
+use super::profile::{self, Pass};
 use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::{
@@ -37,6 +38,16 @@ pub trait FlexOp: Clone + Send + Sync + Debug + 'static {
     /// ops that keep intermediate results for their backward skip that here.
     fn infer(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         self.forward(inputs)
+    }
+
+    /// The kind of work, as a [profile](super::profile) names it (`conv`, `linear`, ...).
+    fn kind(&self) -> &'static str;
+
+    /// Floating-point operations of the forward on these inputs (0: not counted). A backward
+    /// that computes the gradients of both operands of a product costs twice the forward and
+    /// is counted so.
+    fn flops(&self, _inputs: &[&[f32]]) -> f64 {
+        0.0
     }
 }
 
@@ -118,11 +129,13 @@ fn flex(data: Vec<f32>, shape: impl Into<Shape>) -> FlexTensor {
 fn run(op: &impl FlexOp, inputs: &[FlexTensor], tracked: bool) -> Option<FlexTensor> {
     let inputs: Vec<FlexTensor> = inputs.iter().map(contiguous).collect::<Option<_>>()?;
     let slices: Vec<&[f32]> = inputs.iter().map(f32s).collect();
-    let (y, shape) = if tracked {
-        op.forward(&slices)?
-    } else {
-        op.infer(&slices)?
-    };
+    let (y, shape) = profile::time(op.kind(), Pass::Forward, op.flops(&slices), || {
+        if tracked {
+            op.forward(&slices)
+        } else {
+            op.infer(&slices)
+        }
+    })?;
     Some(flex(y, shape))
 }
 
@@ -193,7 +206,9 @@ impl<Op: FlexOp, const N: usize> Backward<Flex, N> for OpNode<Op> {
             .collect();
         let slices: Vec<&[f32]> = inputs.iter().map(f32s).collect();
         let needed: Vec<bool> = ops.parents.iter().map(Option::is_some).collect();
-        let input_grads = op.backward(&slices, f32s(&grad), &needed);
+        let input_grads = profile::time(op.kind(), Pass::Backward, 2.0 * op.flops(&slices), || {
+            op.backward(&slices, f32s(&grad), &needed)
+        });
         for ((parent, g), input) in ops.parents.into_iter().zip(input_grads).zip(&inputs) {
             if let (Some(node), Some(g)) = (parent, g) {
                 let shape = input.layout().shape().clone();

@@ -46,6 +46,10 @@ struct LayerNormOp {
 }
 
 impl FlexOp for LayerNormOp {
+    fn kind(&self) -> &'static str {
+        "layer-norm"
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let (x, gamma, beta, d) = (inputs[0], inputs[1], inputs[2], self.d);
         if d == 0 || gamma.len() != d || beta.len() != d || x.len() % d != 0 {

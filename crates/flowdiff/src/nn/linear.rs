@@ -55,6 +55,15 @@ impl LinearOp {
 }
 
 impl FlexOp for LinearOp {
+    fn kind(&self) -> &'static str {
+        "linear"
+    }
+
+    /// `2·m·k·n`.
+    fn flops(&self, _: &[&[f32]]) -> f64 {
+        2.0 * (self.rows * self.d_in * self.d_out) as f64
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let (x, w) = (inputs[0], inputs[1]);
         let (m, k, n) = (self.rows, self.d_in, self.d_out);

@@ -262,6 +262,16 @@ impl ChainOp {
 }
 
 impl FlexOp for ChainOp {
+    fn kind(&self) -> &'static str {
+        "mlp-chain"
+    }
+
+    /// `2·rows·Σ_l w_l·w_{l+1}`: the layers' products.
+    fn flops(&self, _: &[&[f32]]) -> f64 {
+        let macs: usize = self.widths.windows(2).map(|w| w[0] * w[1]).sum();
+        2.0 * (self.rows * macs) as f64
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let (y, kept) = self.run(inputs, true)?;
         *self.kept.lock().expect("chain activations") = Some(kept);

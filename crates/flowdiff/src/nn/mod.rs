@@ -14,3 +14,4 @@ pub mod linear;
 pub mod mlp_chain;
 pub mod norm_act;
 pub mod plane_ops;
+pub mod profile;

@@ -33,6 +33,10 @@ pub fn silu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 struct SiluOp(Vec<usize>);
 
 impl FlexOp for SiluOp {
+    fn kind(&self) -> &'static str {
+        "silu"
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let x = inputs[0];
         let mut y = vec![0.0f32; x.len()];
@@ -157,6 +161,10 @@ impl GroupNormOp {
 }
 
 impl FlexOp for GroupNormOp {
+    fn kind(&self) -> &'static str {
+        "group-norm"
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let (x, affine) = (inputs[0], inputs.get(1).zip(inputs.get(2)));
         let (c, pixels, sample) = self.sizes();

@@ -41,6 +41,10 @@ struct Shift {
 }
 
 impl FlexOp for Shift {
+    fn kind(&self) -> &'static str {
+        "plane-shift"
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let [n, c, h, w] = self.dims;
         let (x, s, plane) = (inputs[0], inputs[1], h * w);
@@ -70,6 +74,10 @@ struct Upsample2 {
 }
 
 impl FlexOp for Upsample2 {
+    fn kind(&self) -> &'static str {
+        "upsample"
+    }
+
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
         let [n, c, h, w] = self.dims;
         let x = inputs[0];

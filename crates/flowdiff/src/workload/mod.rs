@@ -11,6 +11,7 @@
 
 pub mod graph;
 pub mod mlp;
+pub mod profile;
 pub mod unet;
 pub mod unet_small;
 
@@ -94,6 +95,8 @@ pub struct Options {
     pub warmup: usize,
     /// Iterations per repeat (default: the workload's).
     pub iters: Option<usize>,
+    /// Also gather where the timed repeats' time went ([`profile::Profile`]).
+    pub profile: bool,
 }
 
 /// What `flowdiff bench --workload NAME --json` prints.
@@ -116,6 +119,9 @@ pub struct Report {
     pub isa: String,
     /// Whether the kernels' algorithm choices were autotuned (`FLOWDIFF_AUTOTUNE=0`: fixed).
     pub autotune: bool,
+    /// Where the time went, with `--profile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<profile::Profile>,
 }
 
 /// The workload called `name`.
@@ -156,11 +162,25 @@ fn time(
         (prepared.run)()?;
     }
     let mut rates = Vec::with_capacity(opts.repeats);
+    let mut timed = 0.0;
+    crate::nn::profile::enable(opts.profile);
     for _ in 0..opts.repeats {
         let start = Instant::now();
-        (prepared.run)()?;
-        rates.push(prepared.units_per_repeat / start.elapsed().as_secs_f64());
+        let done = (prepared.run)();
+        let took = start.elapsed().as_secs_f64();
+        if let Err(e) = done {
+            crate::nn::profile::enable(false);
+            return Err(e);
+        }
+        timed += took;
+        rates.push(prepared.units_per_repeat / took);
     }
+    let profile = opts.profile.then(|| {
+        let rows = crate::nn::profile::rows();
+        crate::nn::profile::enable(false);
+        let iterations = opts.repeats * prepared.iters;
+        profile::Profile::new(rows, timed / iterations as f64, iterations)
+    });
     Ok(Report {
         workload: name.to_string(),
         backend: selected.backend.to_string(),
@@ -174,6 +194,7 @@ fn time(
         threads: selected.threads(),
         isa: flowdiff_kernels::isa::active().name().to_string(),
         autotune: flowdiff_kernels::tune::Tuner::global().enabled(),
+        profile,
     })
 }
 
@@ -281,10 +302,14 @@ mod tests {
             repeats: 1,
             warmup: 0,
             iters: Some(1),
+            profile: true,
         };
         for w in WORKLOADS.iter().filter(|w| w.prepare.is_some()) {
             let r = run(w.name, &selected, &opts).unwrap();
             assert!(r.per_second > 0.0 && r.params > 0, "{r:?}");
+            // Every workload runs fused ops, each of which the profile sees.
+            let p = r.profile.expect("profiled");
+            assert!(!p.rows.is_empty() && p.step_gflops > 0.0, "{}: {p:?}", w.name);
         }
         assert!(run("nope", &selected, &opts).is_err());
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);

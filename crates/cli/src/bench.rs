@@ -196,7 +196,7 @@ fn samplers(a: Args) -> Result<()> {
             )
         }
         (None, Some(name)) => {
-            let method = super::train::method_from(&super::train::MethodFlags {
+            let method = crate::method_flags::method_from(&crate::method_flags::MethodFlags {
                 method: Some(&a.method),
                 ..Default::default()
             })?;

@@ -11,6 +11,7 @@ mod distill;
 mod eval;
 mod forward;
 mod images;
+mod method_flags;
 mod molecules;
 mod nll;
 mod report;

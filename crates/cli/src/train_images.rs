@@ -33,7 +33,7 @@ pub fn refuse_image_flags(a: &Args, data: &DataSpec) -> Result<()> {
     if !wrong.is_empty() {
         bail!(
             "{} to {} (they are for --data images)",
-            crate::train::do_not_apply(&wrong),
+            crate::method_flags::do_not_apply(&wrong),
             data.label()
         );
     }

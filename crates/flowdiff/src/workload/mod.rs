@@ -309,7 +309,11 @@ mod tests {
             assert!(r.per_second > 0.0 && r.params > 0, "{r:?}");
             // Every workload runs fused ops, each of which the profile sees.
             let p = r.profile.expect("profiled");
-            assert!(!p.rows.is_empty() && p.step_gflops > 0.0, "{}: {p:?}", w.name);
+            assert!(
+                !p.rows.is_empty() && p.step_gflops > 0.0,
+                "{}: {p:?}",
+                w.name
+            );
         }
         assert!(run("nope", &selected, &opts).is_err());
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);

@@ -297,22 +297,8 @@ pub fn run(a: Args) -> Result<()> {
         stop_after: None,
         time_limit: None,
     };
-    let samples_dir = a.out.join("samples");
-    let method = cfg.method.clone();
-    let model_cfg = cfg.model.clone();
-    let seed = cfg.optim.seed;
     let mut hook = |step: usize, ema: &flowdiff::models::Network| -> flowdiff::Result<()> {
-        let path = samples_dir.join(format!("step-{step:06}.png"));
-        super::images::sample_grid(
-            &method,
-            &model_cfg,
-            ema.clone(),
-            10,
-            2.0,
-            seed,
-            &path,
-            &format!("step {step}"),
-        )
+        step_grid(&cfg, &a.out, step, ema.clone())
     };
     let trained = train_with_hook(&cfg, &source, Some(&a.out), opts, &mut hook)?;
     flowdiff::report::write_run_page(&a.out, cfg.optim.seed)?;
@@ -345,15 +331,25 @@ fn finish_results(
         return Ok(());
     }
     let (_, model) = run.load_model(device)?;
+    Ok(step_grid(cfg, &run.0, step, model.net)?)
+}
+
+/// The sample grid of `step` (`RUN/samples/step-NNNNNN.png`: ten a row, guidance 2 for
+/// class-conditional runs), drawn by the training hook and by a resume that finishes results.
+fn step_grid(
+    cfg: &TrainConfig,
+    run: &std::path::Path,
+    step: usize,
+    net: flowdiff::models::Network,
+) -> flowdiff::Result<()> {
     super::images::sample_grid(
         &cfg.method,
         &cfg.model,
-        model.net,
+        net,
         10,
         2.0,
         cfg.optim.seed,
-        &path,
+        &run.join("samples").join(format!("step-{step:06}.png")),
         &format!("step {step}"),
-    )?;
-    Ok(())
+    )
 }

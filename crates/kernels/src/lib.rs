@@ -15,6 +15,8 @@
 
 pub mod adamw;
 pub mod alloc;
+pub mod attention;
+mod attention_lanes;
 pub mod conv_im2col;
 pub mod conv_kernel;
 pub mod conv_winograd;

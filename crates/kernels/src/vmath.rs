@@ -6,7 +6,7 @@
 
 /// `e^x` for `x ≤ 0` (inputs below −87 give `e^−87`, itself below every f32 `σ` resolution).
 #[inline(always)]
-fn exp_nonpositive(x: f32) -> f32 {
+pub(crate) fn exp_nonpositive(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;

@@ -10,11 +10,13 @@
 //! reads the scores without a permute), `mask: [b, n]` (0 for a real node, a large negative
 //! number for padding). In burn's ops these are ~15 ops on `[b, H, n, n]` tensors (swaps,
 //! permutes, batched 9×9 matmuls, softmax), too small for burn-flex to run in parallel; other
-//! backends run exactly that composition.
+//! backends run exactly that composition. The per-graph loops are
+//! [`flowdiff_kernels::attention`]'s (vectorised, AVX2+FMA where the CPU has it).
 
 use super::flex_op::{self, FlexOp};
 use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
+use flowdiff_kernels::attention::{self, Shape};
 use rayon::prelude::*;
 
 /// FiLM-modulated attention scores, see the module docs: `[b, n, n, H]`.
@@ -100,37 +102,15 @@ struct Sizes {
 }
 
 impl Sizes {
-    fn dh(&self) -> usize {
-        self.dx / self.heads
-    }
-
-    /// Node rows `[n, dx]` and edge blocks `[n, n, H]` of one graph.
-    fn node(&self) -> usize {
-        self.n * self.dx
-    }
-
-    fn edge(&self) -> usize {
-        self.n * self.n * self.heads
+    /// One graph's shape for the kernels; `None` unless the heads divide the width.
+    fn graph(&self) -> Option<Shape> {
+        Shape::new(self.n, self.heads, self.dx)
     }
 }
 
 /// `[q, k, mul, add]` → scores.
 #[derive(Clone, Debug)]
 struct Scores(Sizes);
-
-impl Scores {
-    /// `q[i,h]·k[j,h]/√d_h` for every `(i, j, h)` of one graph, in the edge layout.
-    fn raw(z: Sizes, q: &[f32], k: &[f32], out: &mut [f32]) {
-        let (dh, scale) = (z.dh(), 1.0 / (z.dh() as f32).sqrt());
-        for (ij, o) in out.chunks_exact_mut(z.heads).enumerate() {
-            let (qi, kj) = (&q[ij / z.n * z.dx..][..z.dx], &k[ij % z.n * z.dx..][..z.dx]);
-            for (h, o) in o.iter_mut().enumerate() {
-                let (a, b) = (&qi[h * dh..][..dh], &kj[h * dh..][..dh]);
-                *o = a.iter().zip(b).map(|(a, b)| a * b).sum::<f32>() * scale;
-            }
-        }
-    }
-}
 
 impl FlexOp for Scores {
     fn kind(&self) -> &'static str {
@@ -144,68 +124,43 @@ impl FlexOp for Scores {
     }
 
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
-        let z = self.0;
+        let (b, g) = (self.0.b, self.0.graph()?);
         let (q, k, mul, add) = (inputs[0], inputs[1], inputs[2], inputs[3]);
-        let fits = z.heads > 0
-            && z.dx % z.heads == 0
-            && k.len() == q.len()
-            && q.len() == z.b * z.node()
-            && mul.len() == z.b * z.edge()
+        let fits = k.len() == q.len()
+            && q.len() == b * g.node()
+            && mul.len() == b * g.edge()
             && add.len() == mul.len();
         if !fits {
             return None;
         }
         let mut s = vec![0.0f32; mul.len()];
-        if z.edge() > 0 {
-            s.par_chunks_mut(z.edge()).enumerate().for_each(|(g, s)| {
-                let (nodes, edges) = (g * z.node()..(g + 1) * z.node(), g * z.edge()..);
-                Self::raw(z, &q[nodes.clone()], &k[nodes], s);
-                let (m, a) = (&mul[edges.clone()], &add[edges]);
-                for ((s, m), a) in s.iter_mut().zip(m).zip(a) {
-                    *s = *s * (1.0 + m) + a;
-                }
-            });
+        if g.edge() > 0 {
+            let nodes = q.par_chunks(g.node()).zip(k.par_chunks(g.node()));
+            let edges = mul.par_chunks(g.edge()).zip(add.par_chunks(g.edge()));
+            s.par_chunks_mut(g.edge())
+                .zip(nodes.zip(edges))
+                .for_each(|(s, ((q, k), (m, a)))| attention::film_scores(g, q, k, m, a, s));
         }
-        Some((s, vec![z.b, z.n, z.n, z.heads]))
+        Some((s, vec![b, g.n, g.n, g.heads]))
     }
 
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
-        let z = self.0;
+        let g = self
+            .0
+            .graph()
+            .expect("forward ran, so the heads divide the width");
         let (q, k, mul) = (inputs[0], inputs[1], inputs[2]);
-        let (dh, scale) = (z.dh(), 1.0 / (z.dh() as f32).sqrt());
         let (mut dq, mut dk) = (vec![0.0f32; q.len()], vec![0.0f32; k.len()]);
         let mut dmul = vec![0.0f32; mul.len()];
-        if z.edge() > 0 {
-            let node_chunks = dq.par_chunks_mut(z.node()).zip(dk.par_chunks_mut(z.node()));
-            node_chunks
-                .zip(dmul.par_chunks_mut(z.edge()))
-                .enumerate()
-                .for_each(|(g, ((dq, dk), dmul))| {
-                    let nodes = g * z.node()..(g + 1) * z.node();
-                    let (q, k) = (&q[nodes.clone()], &k[nodes]);
-                    let edges = g * z.edge()..(g + 1) * z.edge();
-                    let (m, gs) = (&mul[edges.clone()], &grad[edges]);
-                    Self::raw(z, q, k, dmul); // ∂mul = ∂s·raw
-                    for (ij, ((dm, m), gs)) in dmul
-                        .chunks_exact_mut(z.heads)
-                        .zip(m.chunks_exact(z.heads))
-                        .zip(gs.chunks_exact(z.heads))
-                        .enumerate()
-                    {
-                        let (i, j) = (ij / z.n, ij % z.n);
-                        for h in 0..z.heads {
-                            dm[h] *= gs[h];
-                            let dr = gs[h] * (1.0 + m[h]) * scale;
-                            let cols = i * z.dx + h * dh..i * z.dx + (h + 1) * dh;
-                            let colsj = j * z.dx + h * dh..j * z.dx + (h + 1) * dh;
-                            for (d, kv) in dq[cols.clone()].iter_mut().zip(&k[colsj.clone()]) {
-                                *d += dr * kv;
-                            }
-                            for (d, qv) in dk[colsj].iter_mut().zip(&q[cols]) {
-                                *d += dr * qv;
-                            }
-                        }
-                    }
+        if g.edge() > 0 {
+            let nodes = q.par_chunks(g.node()).zip(k.par_chunks(g.node()));
+            let edges = mul.par_chunks(g.edge()).zip(grad.par_chunks(g.edge()));
+            let d_nodes = dq.par_chunks_mut(g.node()).zip(dk.par_chunks_mut(g.node()));
+            d_nodes
+                .zip(dmul.par_chunks_mut(g.edge()))
+                .zip(nodes.zip(edges))
+                .for_each(|(((dq, dk), dm), ((q, k), (m, gs)))| {
+                    attention::film_scores_backward(g, q, k, m, gs, dq, dk, dm)
                 });
         }
         vec![
@@ -221,28 +176,6 @@ impl FlexOp for Scores {
 #[derive(Clone, Debug)]
 struct Attend(Sizes);
 
-impl Attend {
-    /// The attention weights `a[i, h, j]` of one graph (softmax over `j`).
-    fn weights(z: Sizes, s: &[f32], mask: &[f32]) -> Vec<f32> {
-        let n = z.n;
-        let mut a = vec![0.0f32; n * z.heads * n];
-        for (ih, row) in a.chunks_exact_mut(n).enumerate() {
-            let (i, h) = (ih / z.heads, ih % z.heads);
-            for (j, r) in row.iter_mut().enumerate() {
-                *r = s[(i * n + j) * z.heads + h] + mask[j];
-            }
-            let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-            let mut total = 0.0f32;
-            for r in row.iter_mut() {
-                *r = (*r - max).exp();
-                total += *r;
-            }
-            row.iter_mut().for_each(|r| *r /= total);
-        }
-        a
-    }
-}
-
 impl FlexOp for Attend {
     fn kind(&self) -> &'static str {
         "graph-attention"
@@ -255,74 +188,45 @@ impl FlexOp for Attend {
     }
 
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
-        let z = self.0;
+        let (b, g) = (self.0.b, self.0.graph()?);
         let (s, v, mask) = (inputs[0], inputs[1], inputs[2]);
-        let fits = z.heads > 0
-            && z.dx % z.heads == 0
-            && s.len() == z.b * z.edge()
-            && v.len() == z.b * z.node()
-            && mask.len() == z.b * z.n;
+        let fits = s.len() == b * g.edge() && v.len() == b * g.node() && mask.len() == b * g.n;
         if !fits {
             return None;
         }
-        let dh = z.dh();
         let mut out = vec![0.0f32; v.len()];
-        if z.node() > 0 {
-            out.par_chunks_mut(z.node())
-                .enumerate()
-                .for_each(|(g, out)| {
-                    let s = &s[g * z.edge()..][..z.edge()];
-                    let (v, mask) = (&v[g * z.node()..][..z.node()], &mask[g * z.n..][..z.n]);
-                    let a = Self::weights(z, s, mask);
-                    for (ih, a) in a.chunks_exact(z.n).enumerate() {
-                        let (i, h) = (ih / z.heads, ih % z.heads);
-                        let o = &mut out[i * z.dx + h * dh..][..dh];
-                        for (j, &w) in a.iter().enumerate() {
-                            let vj = &v[j * z.dx + h * dh..][..dh];
-                            o.iter_mut().zip(vj).for_each(|(o, v)| *o += w * v);
-                        }
-                    }
-                });
+        if g.node() > 0 {
+            let ins = s.par_chunks(g.edge().max(1)).zip(v.par_chunks(g.node()));
+            out.par_chunks_mut(g.node())
+                .zip(ins.zip(mask.par_chunks(g.n)))
+                .for_each(|(out, ((s, v), mask))| attention::attend(g, s, mask, v, out));
         }
-        Some((out, vec![z.b, z.n, z.dx]))
+        Some((out, vec![b, g.n, g.dx]))
     }
 
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
-        let z = self.0;
+        let g = self
+            .0
+            .graph()
+            .expect("forward ran, so the heads divide the width");
         let (s, v, mask) = (inputs[0], inputs[1], inputs[2]);
-        let dh = z.dh();
         let (mut ds, mut dv) = (vec![0.0f32; s.len()], vec![0.0f32; v.len()]);
-        if z.node() > 0 {
-            ds.par_chunks_mut(z.edge())
-                .zip(dv.par_chunks_mut(z.node()))
-                .enumerate()
-                .for_each(|(g, (ds, dv))| {
-                    let s = &s[g * z.edge()..][..z.edge()];
-                    let (v, mask) = (&v[g * z.node()..][..z.node()], &mask[g * z.n..][..z.n]);
-                    let dout = &grad[g * z.node()..][..z.node()];
-                    let a = Self::weights(z, s, mask);
-                    let mut da = vec![0.0f32; z.n];
-                    for (ih, a) in a.chunks_exact(z.n).enumerate() {
-                        let (i, h) = (ih / z.heads, ih % z.heads);
-                        let go = &dout[i * z.dx + h * dh..][..dh];
-                        for (j, (&w, da)) in a.iter().zip(da.iter_mut()).enumerate() {
-                            let cols = j * z.dx + h * dh..j * z.dx + (h + 1) * dh;
-                            *da = go.iter().zip(&v[cols.clone()]).map(|(g, v)| g * v).sum();
-                            dv[cols].iter_mut().zip(go).for_each(|(d, g)| *d += w * g);
-                        }
-                        let mean: f32 = a.iter().zip(&da).map(|(w, d)| w * d).sum();
-                        for (j, (&w, &d)) in a.iter().zip(&da).enumerate() {
-                            ds[(i * z.n + j) * z.heads + h] = w * (d - mean);
-                        }
-                    }
+        if g.node() > 0 {
+            let ins = s.par_chunks(g.edge().max(1)).zip(v.par_chunks(g.node()));
+            let ins = ins.zip(mask.par_chunks(g.n).zip(grad.par_chunks(g.node())));
+            ds.par_chunks_mut(g.edge().max(1))
+                .zip(dv.par_chunks_mut(g.node()))
+                .zip(ins)
+                .for_each(|((ds, dv), ((s, v), (mask, dout)))| {
+                    attention::attend_backward(g, s, mask, v, dout, ds, dv)
                 });
         }
         let dmask = needed[2].then(|| {
             // ∂mask[b, j] = Σ_{i,h} ∂s[b, i, j, h].
             let mut dm = vec![0.0f32; mask.len()];
-            for (g, ds) in ds.chunks_exact(z.edge().max(1)).enumerate() {
+            for (gi, ds) in ds.chunks_exact(g.edge().max(1)).enumerate() {
                 for (ijh, d) in ds.iter().enumerate() {
-                    dm[g * z.n + ijh / z.heads % z.n] += d;
+                    dm[gi * g.n + ijh / g.heads % g.n] += d;
                 }
             }
             dm

@@ -2,10 +2,11 @@
 //! flow matching on QM9 heavy-atom graphs.
 
 use anyhow::{Result, bail};
-use flowdiff::discrete::{DenseGraph, DiscreteMethod, PriorKind};
+use flowdiff::discrete::{DenseGraph, DiscreteMethod, PriorKind, TimeDistortion};
 use flowdiff::models::graph::GraphNet;
 use flowdiff::molecules::{
-    DEFAULT_NOISE, Qm9Recipe, load_train, qm9_config, sample_graphs, to_molecules, write_molecules,
+    DEFAULT_NOISE, Qm9Recipe, SamplerOptions, load_train, qm9_config, sample_graphs, to_molecules,
+    write_molecules,
 };
 use flowdiff::train::graph::{self as gtrain, GraphTrainConfig};
 use flowdiff::train::{RunDir, TrainOptions};
@@ -125,12 +126,13 @@ pub fn train(r: TrainRequest) -> Result<()> {
     let hook_device = r.device.clone();
     let mut hook = |step: usize, ema: &GraphNet| -> flowdiff::Result<()> {
         let path = samples_dir.join(format!("step-{step:06}.png"));
+        let opts = SamplerOptions::plain(100);
         let graphs = sample_graphs(
             &hook_cfg,
             ema,
-            (64, 100),
+            64,
+            opts,
             hook_cfg.optim.seed,
-            0.0,
             false,
             &hook_device,
         )?;
@@ -147,16 +149,27 @@ pub fn train(r: TrainRequest) -> Result<()> {
     Ok(flowdiff::report::write_run_page(&r.out, cfg.optim.seed)?)
 }
 
+/// The sampler flags of `flowdiff sample` for a molecule run; `None` takes the run's default.
+pub struct MoleculeSampling {
+    pub steps: Option<usize>,
+    pub noise: Option<f64>,
+    pub distortion: Option<String>,
+}
+
 /// `flowdiff sample --run RUN` for a molecule run.
 pub fn sample(
     run: &Path,
     n: usize,
-    steps: Option<usize>,
+    flags: MoleculeSampling,
     seed: u64,
-    noise: Option<f64>,
     out: &Path,
     device: &flowdiff::Device,
 ) -> Result<()> {
+    let MoleculeSampling {
+        steps,
+        noise,
+        distortion,
+    } = flags;
     flowdiff::molecules::generate::check_extension(out)?;
     if n == 0 {
         bail!("--n must be positive");
@@ -171,16 +184,26 @@ pub fn sample(
     if steps == 0 {
         bail!("--steps must be positive");
     }
+    let distortion = match distortion {
+        Some(name) => TimeDistortion::parse(&name)?,
+        None => TimeDistortion::Identity,
+    };
     println!(
-        "sampling {n} molecules from {} ({}) with {steps} steps, noise {noise}, seed {seed}",
+        "sampling {n} molecules from {} ({}) with {steps} steps ({} times), noise {noise}, seed {seed}",
         run.display(),
-        cfg.method.display_name()
+        cfg.method.display_name(),
+        distortion.name()
     );
     let trained = flowdiff::train::checkpoint::load_state(&RunDir(run.into()).ckpt("state.json"))
         .map(|s| s.step)
         .unwrap_or(cfg.optim.steps);
     let timer = std::time::Instant::now();
-    let graphs = sample_graphs(&cfg, &net, (n, steps), seed, noise, true, device)?;
+    let opts = SamplerOptions {
+        steps,
+        noise,
+        distortion,
+    };
+    let graphs = sample_graphs(&cfg, &net, n, opts, seed, true, device)?;
     let secs = timer.elapsed().as_secs_f64();
     let mols = to_molecules(&graphs)?;
     let smiles = write_molecules(&mols, out)?;

@@ -120,6 +120,37 @@ fn cli_trains_samples_and_evaluates_molecules() {
     let lines = std::fs::read_to_string(&smi).unwrap();
     assert_eq!(lines.lines().count(), 20);
     assert!(run.join("samples.png").exists() && run.join("metrics.json").exists());
+    // DeFoG's sample-time distortion; an unknown one is refused, naming the choices.
+    let text = ok(&[
+        "sample",
+        "--run",
+        r,
+        "--n",
+        "8",
+        "--steps",
+        "5",
+        "--time-distortion",
+        "polydec",
+        "--out",
+        dir.path().join("d.smi").to_str().unwrap(),
+    ]);
+    assert!(text.contains("polydec times"), "{text}");
+    let out = Command::new(bin)
+        .args([
+            "sample",
+            "--run",
+            r,
+            "--n",
+            "4",
+            "--time-distortion",
+            "square",
+        ])
+        .args(["--out", dir.path().join("e.smi").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("polydec") && err.contains("square"), "{err}");
     for ext in ["sdf", "png"] {
         let p = dir.path().join(format!("s.{ext}"));
         ok(&[

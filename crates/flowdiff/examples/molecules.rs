@@ -6,7 +6,7 @@
 
 use flowdiff::discrete::DiscreteMethod;
 use flowdiff::molecules::{
-    Qm9Recipe, load_train, qm9_config, sample_graphs, to_molecules, write_molecules,
+    Qm9Recipe, SamplerOptions, load_train, qm9_config, sample_graphs, to_molecules, write_molecules,
 };
 use flowdiff::train::{TrainOptions, graph};
 use std::path::PathBuf;
@@ -47,7 +47,15 @@ fn main() -> flowdiff::Result<()> {
     );
 
     let device = flowdiff::device::default();
-    let graphs = sample_graphs(&cfg, &trained.net, (100, 100), 0, 0.0, false, &device)?;
+    let graphs = sample_graphs(
+        &cfg,
+        &trained.net,
+        100,
+        SamplerOptions::plain(100),
+        0,
+        false,
+        &device,
+    )?;
     let smiles = write_molecules(&to_molecules(&graphs)?, &out)?;
     let valid = smiles.iter().flatten().count();
     println!(

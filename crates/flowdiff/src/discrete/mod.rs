@@ -15,12 +15,14 @@
 //! path.
 
 pub mod batch;
+pub mod distortion;
 pub mod objective;
 pub mod path;
 pub mod prior;
 pub mod sampler;
 
 pub use batch::DenseGraph;
+pub use distortion::TimeDistortion;
 pub use path::{DiscreteMethod, MixturePath};
 pub use prior::{Prior, PriorKind};
 

@@ -1,6 +1,7 @@
 //! The mixture path `p_tau(x | x1) = kappa(tau)·δ(x1) + (1 − kappa(tau))·p0` and its two
 //! schedules (see the [module docs](super)).
 
+use super::distortion::TimeDistortion;
 use super::prior::Prior;
 use crate::rng::SeededRng;
 use serde::{Deserialize, Serialize};
@@ -74,6 +75,16 @@ impl MixturePath {
                 }
             })
             .collect()
+    }
+
+    /// [`Self::grid`] with the flow's times mapped through `distortion` (DeFoG's sample-time
+    /// distortion); diffusion keeps its training timesteps.
+    pub fn distorted_grid(&self, steps: usize, distortion: TimeDistortion) -> Vec<f64> {
+        let grid = self.grid(steps);
+        match self.method {
+            DiscreteMethod::Flow => grid.into_iter().map(|t| distortion.apply(t)).collect(),
+            DiscreteMethod::Diffusion { .. } => grid,
+        }
     }
 
     /// A draw of `x_tau` given the clean class `x1`: `x1` with probability `kappa`, else a

@@ -12,6 +12,7 @@
 //! Times follow the project convention (`tau` 0 = prior, 1 = data); `s < t` below.
 
 use super::batch::{DenseGraph, one_hot, times};
+use super::distortion::TimeDistortion;
 use super::path::{DiscreteMethod, MixturePath};
 use super::prior::{Prior, PriorKind, sample_index};
 use crate::models::graph::GraphNet;
@@ -33,6 +34,9 @@ pub struct GraphSampler {
     /// at rate `(1 + η·tau)/(1 − tau)`; the path's marginals are unchanged, and re-masking
     /// lets the sampler revisit early mistakes. 0 = the plain CTMC.
     pub noise: f64,
+    /// Flow: where the steps fall between prior and data ([`TimeDistortion`]); diffusion
+    /// steps through its training timesteps and takes the identity.
+    pub distortion: TimeDistortion,
 }
 
 /// How many graphs a sampler draws, in batches of what size, with how many steps each.
@@ -68,7 +72,7 @@ impl GraphSampler {
             steps,
             batch,
         } = size;
-        let grid = self.path.grid(steps);
+        let grid = self.path.distorted_grid(steps, self.distortion);
         let mut out = Vec::with_capacity(count);
         while out.len() < count {
             let b = batch.min(count - out.len()).max(1);

@@ -1,4 +1,5 @@
 use super::batch::{DenseGraph, one_hot};
+use super::distortion::TimeDistortion;
 use super::path::{DiscreteMethod, MixturePath};
 use super::prior::{Prior, PriorKind};
 use super::sampler::{ancestral_step, ctmc_remask_step, ctmc_step};
@@ -24,11 +25,12 @@ fn run_chain(
     pi: &[f64],
     steps: usize,
     eta: f64,
+    distortion: TimeDistortion,
 ) -> Vec<f64> {
     let marginal = [0.1, 0.2, 0.3, 0.4];
     let prior = Prior::new(kind, &marginal);
     let path = MixturePath::new(method);
-    let grid = path.grid(steps);
+    let grid = path.distorted_grid(steps, distortion);
     let mut rng = SeededRng::new(7);
     let count = 20_000;
     let mut hist = vec![0.0; pi.len()];
@@ -70,7 +72,7 @@ fn samplers_with_the_exact_denoiser_reproduce_the_data_law() {
             DiscreteMethod::Flow,
         ] {
             for steps in [10, 100] {
-                let hist = run_chain(method, kind, &pi, steps, 0.0);
+                let hist = run_chain(method, kind, &pi, steps, 0.0, TimeDistortion::Identity);
                 let tv = total_variation(&hist, &pi);
                 // Sampling noise of 20,000 draws: TV ≈ 0.005.
                 assert!(
@@ -87,10 +89,62 @@ fn remasking_noise_keeps_the_data_law() {
     // Detailed-balance noise leaves the path's marginals unchanged (Campbell et al. 2024).
     let pi = [0.7, 0.05, 0.05, 0.2];
     for eta in [1.0, 10.0] {
-        let hist = run_chain(DiscreteMethod::Flow, PriorKind::Mask, &pi, 200, eta);
+        let hist = run_chain(
+            DiscreteMethod::Flow,
+            PriorKind::Mask,
+            &pi,
+            200,
+            eta,
+            TimeDistortion::Identity,
+        );
         let tv = total_variation(&hist, &pi);
         assert!(tv < 0.015, "eta {eta}: law {hist:?}, TV {tv:.4}");
     }
+}
+
+#[test]
+fn every_time_distortion_keeps_the_data_law() {
+    // The CTMC is exact for any grid given the exact denoiser; a distortion only moves steps.
+    let pi = [0.7, 0.05, 0.05, 0.2];
+    for distortion in TimeDistortion::NAMES.map(|n| TimeDistortion::parse(n).unwrap()) {
+        for (kind, eta) in [(PriorKind::Marginal, 0.0), (PriorKind::Mask, 5.0)] {
+            let hist = run_chain(DiscreteMethod::Flow, kind, &pi, 20, eta, distortion);
+            let tv = total_variation(&hist, &pi);
+            assert!(
+                tv < 0.015,
+                "{distortion:?} {kind:?}: law {hist:?}, TV {tv:.4}"
+            );
+        }
+    }
+}
+
+#[test]
+fn time_distortions_map_the_grid_onto_itself_and_move_its_steps() {
+    let flow = MixturePath::new(DiscreteMethod::Flow);
+    for name in TimeDistortion::NAMES {
+        let d = TimeDistortion::parse(name).unwrap();
+        assert_eq!(d.name(), name);
+        let g = flow.distorted_grid(50, d);
+        assert_eq!((g[0], g[50]), (0.0, 1.0), "{name}");
+        assert!(g.windows(2).all(|w| w[1] > w[0]), "{name}: increasing");
+    }
+    let step = |d: TimeDistortion, k: usize| {
+        let g = flow.distorted_grid(10, d);
+        g[k + 1] - g[k]
+    };
+    // polydec: the last step (towards the data) is the shortest; polyinc the first.
+    assert!(step(TimeDistortion::PolyDec, 9) < 0.05 && step(TimeDistortion::PolyDec, 0) > 0.15);
+    assert!(step(TimeDistortion::PolyInc, 0) < 0.05 && step(TimeDistortion::PolyInc, 9) > 0.15);
+    let diff = MixturePath::new(DiscreteMethod::Diffusion { timesteps: 500 });
+    assert_eq!(
+        diff.distorted_grid(10, TimeDistortion::PolyDec),
+        diff.grid(10)
+    );
+    let e = TimeDistortion::parse("square").unwrap_err().to_string();
+    assert!(
+        e.contains("time_distortion") && e.contains("polydec"),
+        "{e}"
+    );
 }
 
 #[test]

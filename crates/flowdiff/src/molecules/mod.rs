@@ -6,7 +6,7 @@
 pub mod generate;
 pub mod recipe;
 
-pub use generate::{DEFAULT_NOISE, sample_graphs, write_molecules};
+pub use generate::{DEFAULT_NOISE, SamplerOptions, sample_graphs, write_molecules};
 pub use recipe::{Qm9Recipe, qm9_config};
 
 use crate::chem::{MolGraph, NUM_ATOM_CLASSES, NUM_EDGE_CLASSES};

@@ -68,42 +68,47 @@ fn silu_backward_kept_portable(g: &mut [f32], s: &[f32], h: &[f32]) {
     }
 }
 
-/// `Σ_k f(k)` over `0..n` in 8 f32 lanes, the lanes and the tail added in f64.
+/// `Σ_k f(x₁[k], …, x_K[k])` over the length of `xs[0]` (the others at least as long), in 8
+/// f32 lanes, the lanes and the tail added in f64. The operands are taken eight at a time as
+/// arrays, so the lanes compile to whole vector operations without per-element bounds checks.
 #[inline(always)]
-fn lane_sum(n: usize, f: impl Fn(usize) -> f32) -> f64 {
-    let mut acc = [0.0f32; 8];
+fn lane_sum<const K: usize>(xs: [&[f32]; K], f: impl Fn([f32; K]) -> f32) -> f64 {
+    let n = xs.first().map_or(0, |x| x.len());
+    let xs = xs.map(|x| &x[..n]);
     let full = n / 8 * 8;
+    let mut acc = [0.0f32; 8];
     for base in (0..full).step_by(8) {
+        let lanes = xs.map(|x| -> &[f32; 8] { x[base..base + 8].try_into().expect("8 values") });
         for (l, a) in acc.iter_mut().enumerate() {
-            *a += f(base + l);
+            *a += f(lanes.map(|x| x[l]));
         }
     }
-    let tail: f64 = (full..n).map(|k| f(k) as f64).sum();
+    let tail: f64 = (full..n).map(|k| f(xs.map(|x| x[k])) as f64).sum();
     acc.iter().map(|&a| a as f64).sum::<f64>() + tail
 }
 
 #[inline(always)]
 fn sum_portable(x: &[f32]) -> f64 {
-    lane_sum(x.len(), |k| x[k])
+    lane_sum([x], |[x]| x)
 }
 
 #[inline(always)]
 fn sum_sq_dev_portable(x: &[f32], m: f32) -> f64 {
-    lane_sum(x.len(), |k| (x[k] - m) * (x[k] - m))
+    lane_sum([x], |[x]| (x - m) * (x - m))
 }
 
 #[inline(always)]
 fn dot_dev_portable(x: &[f32], y: &[f32], m: f32) -> f64 {
     let y = &y[..x.len()];
-    lane_sum(x.len(), |k| (x[k] - m) * y[k])
+    lane_sum([x, y], |[x, y]| (x - m) * y)
 }
 
 /// Mean and `1/√(σ² + ε)` (biased variance, two passes) of one row.
 #[inline(always)]
 fn row_stats(x: &[f32], eps: f32) -> (f32, f32) {
     let d = x.len();
-    let mean = (lane_sum(d, |k| x[k]) / d as f64) as f32;
-    let var = lane_sum(d, |k| (x[k] - mean) * (x[k] - mean)) / d as f64;
+    let mean = (lane_sum([x], |[x]| x) / d as f64) as f32;
+    let var = lane_sum([x], |[x]| (x - mean) * (x - mean)) / d as f64;
     (mean, 1.0 / (var as f32 + eps).sqrt())
 }
 
@@ -141,8 +146,8 @@ fn layer_norm_backward_rows_portable(
         for (h, &x) in xhat.iter_mut().zip(x) {
             *h = (x - mean) * rstd;
         }
-        let mg = (lane_sum(d, |k| gamma[k] * dy[k]) / d as f64) as f32;
-        let mgx = (lane_sum(d, |k| gamma[k] * dy[k] * xhat[k]) / d as f64) as f32;
+        let mg = (lane_sum([gamma, dy], |[g, dy]| g * dy) / d as f64) as f32;
+        let mgx = (lane_sum([gamma, dy, xhat], |[g, dy, h]| g * dy * h) / d as f64) as f32;
         for k in 0..d {
             dx[k] = rstd * (gamma[k] * dy[k] - mg - xhat[k] * mgx);
             sum_dy_xhat[k] += dy[k] * xhat[k];

@@ -241,12 +241,14 @@ fn attend_backward_body<L: Lanes>(
     }
 }
 
-/// `$name(args)`: `$body::<Avx2>` where the CPU has AVX2 and FMA (and `FLOWDIFF_ISA` allows
-/// them), else `$body::<Portable>`.
+/// `pub fn $name(args)`: runs `$check`, then `$body::<Avx2>` where the CPU has AVX2 and FMA
+/// (and `FLOWDIFF_ISA` allows them), else `$body::<Portable>`.
 macro_rules! dispatch_lanes {
-    ($name:ident = $body:ident($($arg:ident: $ty:ty),*)) => {
+    ($(#[$doc:meta])* $name:ident = $body:ident($($arg:ident: $ty:ty),*) checked $check:block) => {
+        $(#[$doc])*
         #[allow(clippy::too_many_arguments)]
-        fn $name($($arg: $ty),*) {
+        pub fn $name($($arg: $ty),*) {
+            $check
             #[cfg(target_arch = "x86_64")]
             if crate::vmath::has_avx2() {
                 #[target_feature(enable = "avx2,fma")]
@@ -262,77 +264,52 @@ macro_rules! dispatch_lanes {
     };
 }
 
-dispatch_lanes!(film_scores_unchecked = film_scores_body(
-    z: Shape, q: &[f32], k: &[f32], mul: &[f32], add: &[f32], s: &mut [f32]
-));
-dispatch_lanes!(film_scores_backward_unchecked = film_scores_backward_body(
-    z: Shape, q: &[f32], k: &[f32], mul: &[f32], grad: &[f32],
-    dq: &mut [f32], dk: &mut [f32], dmul: &mut [f32]
-));
-dispatch_lanes!(attend_unchecked = attend_body(
-    z: Shape, s: &[f32], mask: &[f32], v: &[f32], out: &mut [f32]
-));
-dispatch_lanes!(attend_backward_unchecked = attend_backward_body(
-    z: Shape, s: &[f32], mask: &[f32], v: &[f32], dout: &[f32], ds: &mut [f32], dv: &mut [f32]
-));
-
-/// FiLM-modulated scores of one graph into `s` (see the module docs).
-///
-/// # Panics
-/// If a slice's length does not match `z` (node blocks `[n, dx]`, edge blocks `[n, n, H]`).
-pub fn film_scores(z: Shape, q: &[f32], k: &[f32], mul: &[f32], add: &[f32], s: &mut [f32]) {
-    z.check(&[q, k], &[mul, add, s]);
-    film_scores_unchecked(z, q, k, mul, add, s);
-}
-
-/// Gradients of [`film_scores`] from `grad = ∂s`: `∂q`, `∂k` and `∂mul` written into `dq`,
-/// `dk`, `dmul` (`∂add = ∂s`).
-///
-/// # Panics
-/// If a slice's length does not match `z`.
-#[allow(clippy::too_many_arguments)]
-pub fn film_scores_backward(
-    z: Shape,
-    q: &[f32],
-    k: &[f32],
-    mul: &[f32],
-    grad: &[f32],
-    dq: &mut [f32],
-    dk: &mut [f32],
-    dmul: &mut [f32],
-) {
-    z.check(&[q, k, dq, dk], &[mul, grad, dmul]);
-    film_scores_backward_unchecked(z, q, k, mul, grad, dq, dk, dmul);
-}
-
-/// Masked attention of one graph into `out` (see the module docs).
-///
-/// # Panics
-/// If a slice's length does not match `z` (`mask`: `n` values).
-pub fn attend(z: Shape, s: &[f32], mask: &[f32], v: &[f32], out: &mut [f32]) {
-    z.check(&[v, out], &[s]);
-    assert_eq!(mask.len(), z.n, "a mask value per node");
-    attend_unchecked(z, s, mask, v, out);
-}
-
-/// Gradients of [`attend`] from `dout = ∂out`: `∂s` and `∂v` written into `ds` and `dv`
-/// (`∂mask[j] = Σ_{i,h} ∂s[i,j,h]`).
-///
-/// # Panics
-/// If a slice's length does not match `z`.
-pub fn attend_backward(
-    z: Shape,
-    s: &[f32],
-    mask: &[f32],
-    v: &[f32],
-    dout: &[f32],
-    ds: &mut [f32],
-    dv: &mut [f32],
-) {
-    z.check(&[v, dout, dv], &[s, ds]);
-    assert_eq!(mask.len(), z.n, "a mask value per node");
-    attend_backward_unchecked(z, s, mask, v, dout, ds, dv);
-}
+dispatch_lanes!(
+    /// FiLM-modulated scores of one graph into `s` (see the module docs).
+    ///
+    /// # Panics
+    /// If a slice's length does not match `z` (node blocks `[n, dx]`, edge blocks `[n, n, H]`).
+    film_scores = film_scores_body(
+        z: Shape, q: &[f32], k: &[f32], mul: &[f32], add: &[f32], s: &mut [f32]
+    ) checked { z.check(&[q, k], &[mul, add, s]); }
+);
+dispatch_lanes!(
+    /// Gradients of [`film_scores`] from `grad = ∂s`: `∂q`, `∂k` and `∂mul` written into
+    /// `dq`, `dk`, `dmul` (`∂add = ∂s`).
+    ///
+    /// # Panics
+    /// If a slice's length does not match `z`.
+    film_scores_backward = film_scores_backward_body(
+        z: Shape, q: &[f32], k: &[f32], mul: &[f32], grad: &[f32],
+        dq: &mut [f32], dk: &mut [f32], dmul: &mut [f32]
+    ) checked { z.check(&[q, k, dq, dk], &[mul, grad, dmul]); }
+);
+dispatch_lanes!(
+    /// Masked attention of one graph into `out` (see the module docs).
+    ///
+    /// # Panics
+    /// If a slice's length does not match `z` (`mask`: `n` values).
+    attend = attend_body(
+        z: Shape, s: &[f32], mask: &[f32], v: &[f32], out: &mut [f32]
+    ) checked {
+        z.check(&[v, out], &[s]);
+        assert_eq!(mask.len(), z.n, "a mask value per node");
+    }
+);
+dispatch_lanes!(
+    /// Gradients of [`attend`] from `dout = ∂out`: `∂s` and `∂v` written into `ds` and `dv`
+    /// (`∂mask[j] = Σ_{i,h} ∂s[i,j,h]`).
+    ///
+    /// # Panics
+    /// If a slice's length does not match `z`.
+    attend_backward = attend_backward_body(
+        z: Shape, s: &[f32], mask: &[f32], v: &[f32], dout: &[f32],
+        ds: &mut [f32], dv: &mut [f32]
+    ) checked {
+        z.check(&[v, dout, dv], &[s, ds]);
+        assert_eq!(mask.len(), z.n, "a mask value per node");
+    }
+);
 
 #[cfg(test)]
 #[path = "attention_tests.rs"]

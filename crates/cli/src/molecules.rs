@@ -184,9 +184,12 @@ pub fn sample(
     if steps == 0 {
         bail!("--steps must be positive");
     }
-    let distortion = match distortion {
-        Some(name) => TimeDistortion::parse(&name)?,
-        None => TimeDistortion::Identity,
+    // polydec for flow (DeFoG's QM9 setting): 96.7% → 98.8% validity at 500 steps on a 50-minute
+    // marginal-prior run (docs/results.md).
+    let distortion = match (distortion, cfg.method) {
+        (Some(name), _) => TimeDistortion::parse(&name)?,
+        (None, DiscreteMethod::Flow) => TimeDistortion::PolyDec,
+        (None, DiscreteMethod::Diffusion { .. }) => TimeDistortion::Identity,
     };
     println!(
         "sampling {n} molecules from {} ({}) with {steps} steps ({} times), noise {noise}, seed {seed}",

@@ -38,7 +38,8 @@ pub struct Args {
     #[arg(long)]
     noise: Option<f64>,
     /// Molecules, flow: where the steps fall (DeFoG's sample-time distortion, Qin et al. 2025):
-    /// identity, polydec (steps shrink towards the data), polyinc, cos, revcos.
+    /// identity, polydec (steps shrink towards the data; the default for flow), polyinc, cos,
+    /// revcos.
     #[arg(long)]
     time_distortion: Option<String>,
     /// Number of function evaluations (fixed-step solvers, DDPM/DDIM steps).

@@ -5,8 +5,7 @@ use anyhow::{Result, bail};
 use flowdiff::discrete::{DenseGraph, DiscreteMethod, PriorKind, TimeDistortion};
 use flowdiff::models::graph::GraphNet;
 use flowdiff::molecules::{
-    DEFAULT_NOISE, Qm9Recipe, SamplerOptions, load_train, qm9_config, sample_graphs, to_molecules,
-    write_molecules,
+    Qm9Recipe, SamplerOptions, load_train, qm9_config, sample_graphs, to_molecules, write_molecules,
 };
 use flowdiff::train::graph::{self as gtrain, GraphTrainConfig};
 use flowdiff::train::{RunDir, TrainOptions};
@@ -126,7 +125,10 @@ pub fn train(r: TrainRequest) -> Result<()> {
     let hook_device = r.device.clone();
     let mut hook = |step: usize, ema: &GraphNet| -> flowdiff::Result<()> {
         let path = samples_dir.join(format!("step-{step:06}.png"));
-        let opts = SamplerOptions::plain(100);
+        let opts = SamplerOptions {
+            steps: 100,
+            ..SamplerOptions::for_run(&hook_cfg)
+        };
         let graphs = sample_graphs(
             &hook_cfg,
             ema,
@@ -178,19 +180,23 @@ pub fn sample(
     // The sampled graphs are kept until written: node and edge classes of each.
     let per_graph = (cfg.model.max_nodes * (cfg.model.max_nodes + 1)) as f64 * 8.0;
     flowdiff::memory::check("--n", &format!("{n} molecules"), n as f64 * per_graph)?;
-    let steps = steps.unwrap_or(cfg.sample_steps);
-    let remasks = cfg.method == DiscreteMethod::Flow && cfg.node_prior.kind == PriorKind::Mask;
-    let noise = noise.unwrap_or(if remasks { DEFAULT_NOISE } else { 0.0 });
+    let run_default = SamplerOptions::for_run(&cfg);
+    let opts = SamplerOptions {
+        steps: steps.unwrap_or(run_default.steps),
+        noise: noise.unwrap_or(run_default.noise),
+        distortion: match distortion {
+            Some(name) => TimeDistortion::parse(&name)?,
+            None => run_default.distortion,
+        },
+    };
+    let SamplerOptions {
+        steps,
+        noise,
+        distortion,
+    } = opts;
     if steps == 0 {
         bail!("--steps must be positive");
     }
-    // polydec for flow (DeFoG's QM9 setting): 96.7% → 98.8% validity at 500 steps on a 50-minute
-    // marginal-prior run (docs/results.md).
-    let distortion = match (distortion, cfg.method) {
-        (Some(name), _) => TimeDistortion::parse(&name)?,
-        (None, DiscreteMethod::Flow) => TimeDistortion::PolyDec,
-        (None, DiscreteMethod::Diffusion { .. }) => TimeDistortion::Identity,
-    };
     println!(
         "sampling {n} molecules from {} ({}) with {steps} steps ({} times), noise {noise}, seed {seed}",
         run.display(),
@@ -201,11 +207,6 @@ pub fn sample(
         .map(|s| s.step)
         .unwrap_or(cfg.optim.steps);
     let timer = std::time::Instant::now();
-    let opts = SamplerOptions {
-        steps,
-        noise,
-        distortion,
-    };
     let graphs = sample_graphs(&cfg, &net, n, opts, seed, true, device)?;
     let secs = timer.elapsed().as_secs_f64();
     let mols = to_molecules(&graphs)?;

@@ -25,6 +25,24 @@ pub struct SamplerOptions {
 }
 
 impl SamplerOptions {
+    /// A run's defaults: its `sample_steps`; re-masking noise [`DEFAULT_NOISE`] for flow with
+    /// the mask prior (else none); DeFoG's polydec steps for flow (its QM9 setting: 96.7% →
+    /// 98.8% validity at 500 steps on a 50-minute marginal-prior run, docs/results.md),
+    /// diffusion's own timesteps.
+    pub fn for_run(cfg: &GraphTrainConfig) -> Self {
+        let flow = cfg.method == DiscreteMethod::Flow;
+        let remasks = flow && cfg.node_prior.kind == PriorKind::Mask;
+        Self {
+            steps: cfg.sample_steps,
+            noise: if remasks { DEFAULT_NOISE } else { 0.0 },
+            distortion: if flow {
+                TimeDistortion::PolyDec
+            } else {
+                TimeDistortion::Identity
+            },
+        }
+    }
+
     /// `steps` evenly spaced steps, no re-masking.
     pub fn plain(steps: usize) -> Self {
         Self {

@@ -28,7 +28,10 @@ pub fn film_scores(
     heads: usize,
 ) -> Tensor<4> {
     let [b, n, dx] = q.dims();
-    let op = Scores(Sizes { b, n, dx, heads });
+    let Some(g) = Shape::new(n, heads, dx) else {
+        return film_scores_burn(q, k, mul, add, heads);
+    };
+    let op = Scores(Graphs { b, g });
     let inputs = [
         q.clone().into_dispatch(),
         k.clone().into_dispatch(),
@@ -66,7 +69,10 @@ pub fn masked_attention(
     heads: usize,
 ) -> Tensor<3> {
     let [b, n, dx] = v.dims();
-    let op = Attend(Sizes { b, n, dx, heads });
+    let Some(g) = Shape::new(n, heads, dx) else {
+        return masked_attention_burn(scores, v, mask, heads);
+    };
+    let op = Attend(Graphs { b, g });
     let inputs = [
         scores.clone().into_dispatch(),
         v.clone().into_dispatch(),
@@ -92,39 +98,37 @@ fn masked_attention_burn(
         .reshape([b, n, dx])
 }
 
-/// The shapes of both ops: `b` graphs of `n` nodes, node width `dx = H·d_h`.
+/// The shapes of both ops: `b` graphs of the kernels' shape `g` (`n` nodes, width
+/// `dx = H·d_h`).
 #[derive(Clone, Copy, Debug)]
-struct Sizes {
+struct Graphs {
     b: usize,
-    n: usize,
-    dx: usize,
-    heads: usize,
+    g: Shape,
 }
 
-impl Sizes {
-    /// One graph's shape for the kernels; `None` unless the heads divide the width.
-    fn graph(&self) -> Option<Shape> {
-        Shape::new(self.n, self.heads, self.dx)
+impl Graphs {
+    /// `2·n²·d` per graph: every query against every key, or every weight times its value row.
+    fn flops(&self) -> f64 {
+        let (b, g) = (self.b, self.g);
+        2.0 * (b * g.n * g.n * g.dx) as f64
     }
 }
 
 /// `[q, k, mul, add]` → scores.
 #[derive(Clone, Debug)]
-struct Scores(Sizes);
+struct Scores(Graphs);
 
 impl FlexOp for Scores {
     fn kind(&self) -> &'static str {
         "graph-attention"
     }
 
-    /// `2·n²·d` per graph: every query against every key.
     fn flops(&self, _: &[&[f32]]) -> f64 {
-        let z = self.0;
-        2.0 * (z.b * z.n * z.n * z.dx) as f64
+        self.0.flops()
     }
 
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
-        let (b, g) = (self.0.b, self.0.graph()?);
+        let Graphs { b, g } = self.0;
         let (q, k, mul, add) = (inputs[0], inputs[1], inputs[2], inputs[3]);
         let fits = k.len() == q.len()
             && q.len() == b * g.node()
@@ -145,10 +149,7 @@ impl FlexOp for Scores {
     }
 
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
-        let g = self
-            .0
-            .graph()
-            .expect("forward ran, so the heads divide the width");
+        let g = self.0.g;
         let (q, k, mul) = (inputs[0], inputs[1], inputs[2]);
         let (mut dq, mut dk) = (vec![0.0f32; q.len()], vec![0.0f32; k.len()]);
         let mut dmul = vec![0.0f32; mul.len()];
@@ -174,21 +175,19 @@ impl FlexOp for Scores {
 
 /// `[scores, v, mask]` → attention output.
 #[derive(Clone, Debug)]
-struct Attend(Sizes);
+struct Attend(Graphs);
 
 impl FlexOp for Attend {
     fn kind(&self) -> &'static str {
         "graph-attention"
     }
 
-    /// `2·n²·d` per graph: every weight times its value row.
     fn flops(&self, _: &[&[f32]]) -> f64 {
-        let z = self.0;
-        2.0 * (z.b * z.n * z.n * z.dx) as f64
+        self.0.flops()
     }
 
     fn forward(&self, inputs: &[&[f32]]) -> Option<(Vec<f32>, Vec<usize>)> {
-        let (b, g) = (self.0.b, self.0.graph()?);
+        let Graphs { b, g } = self.0;
         let (s, v, mask) = (inputs[0], inputs[1], inputs[2]);
         let fits = s.len() == b * g.edge() && v.len() == b * g.node() && mask.len() == b * g.n;
         if !fits {
@@ -205,10 +204,7 @@ impl FlexOp for Attend {
     }
 
     fn backward(&self, inputs: &[&[f32]], grad: &[f32], needed: &[bool]) -> Vec<Option<Vec<f32>>> {
-        let g = self
-            .0
-            .graph()
-            .expect("forward ran, so the heads divide the width");
+        let g = self.0.g;
         let (s, v, mask) = (inputs[0], inputs[1], inputs[2]);
         let (mut ds, mut dv) = (vec![0.0f32; s.len()], vec![0.0f32; v.len()]);
         if g.node() > 0 {

@@ -29,12 +29,8 @@ fn fused_film_scores_match_burn_forward_and_gradients() {
         normal([b, n, n, heads], &device),
         normal([b, n, n, heads], &device),
     );
-    let op = Scores(Sizes {
-        b,
-        n,
-        dx: heads * dh,
-        heads,
-    });
+    let g = flowdiff_kernels::attention::Shape::new(n, heads, heads * dh).unwrap();
+    let op = Scores(Graphs { b, g });
     let inputs = [&q, &k].map(|t| t.clone().into_dispatch());
     let edge = [&mul, &add].map(|t| t.clone().into_dispatch());
     let all = [
@@ -76,12 +72,8 @@ fn fused_masked_attention_matches_burn_forward_and_gradients() {
     let s = normal([b, n, n, heads], &device);
     let v = normal([b, n, heads * dh], &device);
     let m = mask(n, &[0, 2, 5], &device).require_grad();
-    let op = Attend(Sizes {
-        b,
-        n,
-        dx: heads * dh,
-        heads,
-    });
+    let g = flowdiff_kernels::attention::Shape::new(n, heads, heads * dh).unwrap();
+    let op = Attend(Graphs { b, g });
     let inputs = [&s].map(|t| t.clone().into_dispatch());
     let all = [
         inputs[0].clone(),

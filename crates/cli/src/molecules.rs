@@ -155,6 +155,7 @@ pub fn train(r: TrainRequest) -> Result<()> {
 pub struct MoleculeSampling {
     pub steps: Option<usize>,
     pub noise: Option<f64>,
+    pub guidance: Option<f64>,
     pub distortion: Option<String>,
 }
 
@@ -170,6 +171,7 @@ pub fn sample(
     let MoleculeSampling {
         steps,
         noise,
+        guidance,
         distortion,
     } = flags;
     flowdiff::molecules::generate::check_extension(out)?;
@@ -184,6 +186,7 @@ pub fn sample(
     let opts = SamplerOptions {
         steps: steps.unwrap_or(run_default.steps),
         noise: noise.unwrap_or(run_default.noise),
+        guidance: guidance.unwrap_or(run_default.guidance),
         distortion: match distortion {
             Some(name) => TimeDistortion::parse(&name)?,
             None => run_default.distortion,
@@ -192,13 +195,14 @@ pub fn sample(
     let SamplerOptions {
         steps,
         noise,
+        guidance,
         distortion,
     } = opts;
     if steps == 0 {
         bail!("--steps must be positive");
     }
     println!(
-        "sampling {n} molecules from {} ({}) with {steps} steps ({} times), noise {noise}, seed {seed}",
+        "sampling {n} molecules from {} ({}) with {steps} steps ({} times), noise {noise}, target guidance {guidance}, seed {seed}",
         run.display(),
         cfg.method.display_name(),
         distortion.name()

@@ -42,6 +42,10 @@ pub struct Args {
     /// revcos.
     #[arg(long)]
     time_distortion: Option<String>,
+    /// Molecules, flow: DeFoG's target guidance ω (Qin et al. 2025; default 0): each
+    /// component jumps sooner to the denoiser's prediction.
+    #[arg(long)]
+    target_guidance: Option<f64>,
     /// Number of function evaluations (fixed-step solvers, DDPM/DDIM steps).
     #[arg(long)]
     nfe: Option<usize>,
@@ -86,12 +90,16 @@ pub fn run(a: Args) -> Result<()> {
         let flags = super::molecules::MoleculeSampling {
             steps: a.steps.or(a.nfe),
             noise: a.noise,
+            guidance: a.target_guidance,
             distortion: a.time_distortion,
         };
         return super::molecules::sample(&a.run, a.n, flags, a.seed, &a.out, &a.dev.get()?);
     }
     if a.time_distortion.is_some() {
         bail!("--time-distortion applies to molecule runs of discrete flow matching");
+    }
+    if a.target_guidance.is_some() {
+        bail!("--target-guidance applies to molecule runs of discrete flow matching");
     }
     let device = a.dev.get()?;
     let (cfg, mut model) = RunDir(a.run.clone()).load_model(&device)?;

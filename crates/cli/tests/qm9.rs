@@ -151,6 +151,29 @@ fn cli_trains_samples_and_evaluates_molecules() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("polydec") && err.contains("square"), "{err}");
+    // DeFoG's target guidance: taken and printed; a negative one refused, naming it.
+    let text = ok(&[
+        "sample",
+        "--run",
+        r,
+        "--n",
+        "8",
+        "--steps",
+        "5",
+        "--target-guidance",
+        "0.5",
+        "--out",
+        dir.path().join("g.smi").to_str().unwrap(),
+    ]);
+    assert!(text.contains("target guidance 0.5"), "{text}");
+    let out = Command::new(bin)
+        .args(["sample", "--run", r, "--n", "4", "--target-guidance=-1"])
+        .args(["--out", dir.path().join("h.smi").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("guidance") && err.contains("-1"), "{err}");
     for ext in ["sdf", "png"] {
         let p = dir.path().join(format!("s.{ext}"));
         ok(&[

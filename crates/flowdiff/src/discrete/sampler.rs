@@ -8,6 +8,11 @@
 //!   matching (Campbell et al. 2024 §3.2; Gat et al. 2024 eq. 24): for the mixture path the
 //!   rate towards `j ≠ x` is `κ'/(1 − κ) · p̂(j | x_tau)`, so over a step `h` each component
 //!   is redrawn from `p̂` with probability `h·κ'/(1 − κ)` (1 at the last step).
+//! - [`ctmc_guided_step`]: the same step with DeFoG's target guidance (Qin et al. 2025 §3.2,
+//!   the rate `R^ω(x, j | x1) = ω·δ(j, x1) / (Z_t·p_t(x | x1))` added to the jump towards a
+//!   drawn `x1`, `Z_t` the number of states `p_t(· | x1)` can reach): it pulls each component
+//!   towards the denoiser's prediction sooner, at the price of an `O(ω)` bias of the law
+//!   towards its more probable classes.
 //!
 //! Times follow the project convention (`tau` 0 = prior, 1 = data); `s < t` below.
 
@@ -34,6 +39,8 @@ pub struct GraphSampler {
     /// at rate `(1 + η·tau)/(1 − tau)`; the path's marginals are unchanged, and re-masking
     /// lets the sampler revisit early mistakes. 0 = the plain CTMC.
     pub noise: f64,
+    /// Flow: DeFoG's target guidance `ω` ([`ctmc_guided_step`]); 0 = the plain CTMC.
+    pub guidance: f64,
     /// Flow: where the steps fall between prior and data ([`TimeDistortion`]); diffusion
     /// steps through its training timesteps and takes the identity.
     pub distortion: TimeDistortion,
@@ -137,7 +144,11 @@ impl GraphSampler {
             |x: usize, probs: &[f32], prior: &Prior, rng: &mut SeededRng| match self.path.method {
                 DiscreteMethod::Diffusion { .. } => ancestral_step(x, probs, prior, ks, kt, rng),
                 DiscreteMethod::Flow if self.noise > 0.0 && prior.kind == PriorKind::Mask => {
-                    ctmc_remask_step(x, probs, prior.classes, s, t, self.noise, rng)
+                    let levers = (self.noise, self.guidance);
+                    ctmc_remask_step(x, probs, prior.classes, (s, t), levers, rng)
+                }
+                DiscreteMethod::Flow if self.guidance > 0.0 => {
+                    ctmc_guided_step(x, probs, &prior.probs, (s, t), self.guidance, rng)
                 }
                 DiscreteMethod::Flow => ctmc_step(x, probs, jump, rng),
             };
@@ -174,23 +185,60 @@ pub fn ctmc_step(x: usize, probs: &[f32], jump: f64, rng: &mut SeededRng) -> usi
     }
 }
 
-/// One Euler step over `[s, t]` of the mask path's CTMC with detailed-balance noise `eta`
+/// [`ctmc_step`] with target guidance `omega` on the flow's path `κ = tau`: draw `x1 ~ p̂`;
+/// if it differs from `x`, jump to it with probability
+/// `(t − s)·(1/(1 − s) + ω/(Z·(1 − s)·p0(x)))`, where `(1 − s)·p0(x) = p_s(x | x1)` and `Z`
+/// counts the states with `p_s(· | x1) > 0` (the prior's support and `x1`). `omega = 0` is
+/// the plain step.
+pub fn ctmc_guided_step(
+    x: usize,
+    probs: &[f32],
+    p0: &[f64],
+    (s, t): (f64, f64),
+    omega: f64,
+    rng: &mut SeededRng,
+) -> usize {
+    let w: Vec<f64> = probs.iter().map(|&p| p as f64).collect();
+    let x1 = sample_index(&w, rng.uniform());
+    if x1 == x {
+        return x;
+    }
+    let remaining = (1.0 - s).max(1e-12);
+    let at_x = remaining * p0[x];
+    let support = p0
+        .iter()
+        .enumerate()
+        .filter(|&(j, &p)| p > 0.0 || j == x1)
+        .count();
+    let guided = if at_x > 0.0 {
+        omega / (support as f64 * at_x)
+    } else {
+        0.0
+    };
+    if rng.uniform() < ((t - s) * (1.0 / remaining + guided)).min(1.0) {
+        x1
+    } else {
+        x
+    }
+}
+
+/// One Euler step over `[s, t]` of the mask path's CTMC with detailed-balance noise `η`
 /// (Campbell et al. 2024 §3.3 with the masking rates `R^DB(x1 → M) = η`,
-/// `R^DB(M → x1) = η·tau/(1 − tau)`): a masked component (`x = mask`) is drawn from `p̂` with
-/// probability `(t − s)·(1 + η·s)/(1 − s)` (1 at the last step), an unmasked one is re-masked
-/// with probability `(t − s)·η` (never at the last step).
+/// `R^DB(M → x1) = η·tau/(1 − tau)`) and target guidance `ω` (`Z = 2`, `p_s(M | x1) = 1 − s`):
+/// a masked component (`x = mask`) is drawn from `p̂` with probability
+/// `(t − s)·(1 + η·s + ω/2)/(1 − s)` (1 at the last step), an unmasked one is re-masked
+/// with probability `(t − s)·η` (never at the last step). `levers = (η, ω)`.
 pub fn ctmc_remask_step(
     x: usize,
     probs: &[f32],
     mask: usize,
-    s: f64,
-    t: f64,
-    eta: f64,
+    (s, t): (f64, f64),
+    (eta, omega): (f64, f64),
     rng: &mut SeededRng,
 ) -> usize {
     let h = t - s;
     if x == mask {
-        let unmask = (h * (1.0 + eta * s) / (1.0 - s).max(1e-12)).min(1.0);
+        let unmask = (h * (1.0 + eta * s + omega / 2.0) / (1.0 - s).max(1e-12)).min(1.0);
         return ctmc_step(x, probs, unmask, rng);
     }
     if t < 1.0 && rng.uniform() < (h * eta).min(1.0) {

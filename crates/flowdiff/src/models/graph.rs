@@ -8,11 +8,11 @@
 //! `[b, n, n, edge_out]`, the latter symmetric in the two node axes. The network is
 //! permutation-equivariant: relabelling the nodes relabels the outputs.
 //!
-//! Besides the one-hots the input carries structural features of the noisy graph, as DiGress
-//! does (App. B.2) to let a message-passing network see rings and valences: each node's
-//! degree and bond-order sum, the closed-walk counts `diag(A^k)`, k = 3..6 (rings of 3–6
-//! atoms), the graph's size, and for each pair the 2-walk count `(A²)_ij`.
+//! Besides the one-hots the input carries structural features of the noisy graph
+//! ([`super::graph_features`]), as DiGress does (App. B.2): rings and valences, and where the
+//! config asks for it, connectivity.
 
+use super::graph_features::{Features, structure};
 use crate::nn::embedding::sinusoidal;
 use crate::nn::graph_layer::GraphLayer;
 use crate::nn::linear::linear;
@@ -22,11 +22,6 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
-
-/// Node features added to the one-hots: degree, valence, 4 walk counts, size.
-const NODE_EXTRA: usize = 7;
-/// Edge features added to the one-hots: the 2-walk count.
-const EDGE_EXTRA: usize = 1;
 
 /// Shape of a [`GraphNet`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,10 +41,16 @@ pub struct GraphNetConfig {
     pub heads: usize,
     pub dropout: f64,
     pub time_dim: usize,
+    /// Whether the input carries the noisy graph's connectivity (component sizes, the
+    /// largest component, reachability; [`super::graph_features`]). Runs saved before it
+    /// existed read as `false`.
+    #[serde(default)]
+    pub connectivity: bool,
 }
 
 impl GraphNetConfig {
-    /// The default QM9 model: 6 layers, node width 128, edge width 32, 8 heads.
+    /// The default QM9 model: 6 layers, node width 128, edge width 32, 8 heads, with the
+    /// connectivity features.
     pub fn qm9(node_in: usize, edge_in: usize, node_out: usize, edge_out: usize) -> Self {
         Self {
             node_in,
@@ -63,14 +64,23 @@ impl GraphNetConfig {
             heads: 8,
             dropout: 0.0,
             time_dim: 64,
+            connectivity: true,
+        }
+    }
+
+    fn features(&self) -> Features {
+        Features {
+            connectivity: self.connectivity,
+            max_nodes: self.max_nodes,
         }
     }
 
     pub fn init(&self, device: &Device) -> GraphNet {
         let (dx, de) = (self.node_width, self.edge_width);
+        let features = self.features();
         GraphNet {
-            node_in: LinearConfig::new(self.node_in + NODE_EXTRA, dx).init(device),
-            edge_in: LinearConfig::new(self.edge_in + EDGE_EXTRA, de).init(device),
+            node_in: LinearConfig::new(self.node_in + features.node_extra(), dx).init(device),
+            edge_in: LinearConfig::new(self.edge_in + features.edge_extra(), de).init(device),
             time_hidden: LinearConfig::new(self.time_dim, dx).init(device),
             time_node: LinearConfig::new(dx, dx).init(device),
             time_edge: LinearConfig::new(dx, de).init(device),
@@ -83,6 +93,7 @@ impl GraphNetConfig {
             edge_head: LinearConfig::new(de, self.edge_out).init(device),
             time_dim: self.time_dim,
             max_nodes: self.max_nodes,
+            connectivity: self.connectivity,
         }
     }
 }
@@ -102,6 +113,7 @@ pub struct GraphNet {
     edge_head: Linear,
     time_dim: usize,
     max_nodes: usize,
+    connectivity: bool,
 }
 
 impl GraphNet {
@@ -115,7 +127,11 @@ impl GraphNet {
     ) -> (Tensor<3>, Tensor<4>) {
         let device = x.device();
         let b = x.dims()[0];
-        let (node_extra, edge_extra) = structure(&e, &node_mask, self.max_nodes);
+        let features = Features {
+            connectivity: self.connectivity,
+            max_nodes: self.max_nodes,
+        };
+        let (node_extra, edge_extra) = structure(&e, &node_mask, features);
         let h = linear(&self.node_in, Tensor::cat(vec![x, node_extra], 2));
         let ee = linear(&self.edge_in, Tensor::cat(vec![e, edge_extra], 3));
         let temb = silu(linear(
@@ -135,43 +151,4 @@ impl GraphNet {
         let edges = (edges.clone() + edges.swap_dims(1, 2)).div_scalar(2.0);
         (nodes, edges)
     }
-}
-
-/// Structural features of the noisy graph: `([b, n, NODE_EXTRA], [b, n, n, EDGE_EXTRA])`.
-fn structure(e: &Tensor<4>, node_mask: &Tensor<2>, max_nodes: usize) -> (Tensor<3>, Tensor<4>) {
-    let [b, n, _, _] = e.dims();
-    let device = e.device();
-    // Bond indicator and bond order from channels 1..=3.
-    let bonds = e.clone().narrow(3, 1, 3); // [b, n, n, 3]
-    let adj = bonds.clone().sum_dim(3).reshape([b, n, n]);
-    let orders = Tensor::<1>::from_floats([1.0, 2.0, 3.0], &device).reshape([1, 1, 1, 3]);
-    let valence = bonds.mul(orders).sum_dim(3).reshape([b, n, n]).sum_dim(2); // [b, n, 1]
-    let degree = adj.clone().sum_dim(2);
-    let eye = Tensor::<2>::eye(n, &device).reshape([1, n, n]);
-    let a2 = adj.clone().matmul(adj.clone());
-    let mut walks = Vec::with_capacity(4);
-    let mut power = a2.clone();
-    for _ in 3..=6 {
-        power = power.matmul(adj.clone());
-        walks.push(
-            power
-                .clone()
-                .mul(eye.clone())
-                .sum_dim(2)
-                .add_scalar(1.0)
-                .log(),
-        );
-    }
-    let size = node_mask
-        .clone()
-        .sum_dim(1)
-        .div_scalar(max_nodes as f64)
-        .reshape([b, 1, 1])
-        .expand([b, n, 1]);
-    let mut node = vec![degree.div_scalar(4.0), valence.div_scalar(4.0)];
-    node.extend(walks);
-    node.push(size);
-    let node = Tensor::cat(node, 2).mul(node_mask.clone().reshape([b, n, 1]));
-    let edge = a2.add_scalar(1.0).log().reshape([b, n, n, 1]);
-    (node, edge)
 }

@@ -5,6 +5,7 @@
 pub mod classifier;
 pub mod exact;
 pub mod graph;
+pub mod graph_features;
 pub mod mlp;
 pub mod network;
 pub mod unet;

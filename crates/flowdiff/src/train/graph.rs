@@ -111,6 +111,7 @@ impl GraphTrainConfig {
             node_counts: self.node_counts.clone(),
             max_nodes: self.model.max_nodes,
             noise: 0.0,
+            guidance: 0.0,
             distortion: Default::default(),
         }
     }

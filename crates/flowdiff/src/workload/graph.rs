@@ -35,7 +35,11 @@ fn random_graphs(rng: &mut SeededRng, node_classes: usize, edge_classes: usize) 
 /// `graph-train`: `iters` AdamW steps per repeat on a fixed batch of 256 graphs.
 pub fn train(device: &Device, iters: usize) -> Prepared {
     let device = device.clone().autodiff();
-    let cfg = GraphNetConfig::qm9(9, 5, 8, 4);
+    // Without the connectivity features, as the PyTorch twin (`bench/reference_graph.py`).
+    let cfg = GraphNetConfig {
+        connectivity: false,
+        ..GraphNetConfig::qm9(9, 5, 8, 4)
+    };
     let model: GraphNet = cfg.init(&device);
     let mut rng = SeededRng::new(0);
     let noisy = random_graphs(&mut rng, 9, 5);

@@ -120,59 +120,32 @@ fn cli_trains_samples_and_evaluates_molecules() {
     let lines = std::fs::read_to_string(&smi).unwrap();
     assert_eq!(lines.lines().count(), 20);
     assert!(run.join("samples.png").exists() && run.join("metrics.json").exists());
-    // DeFoG's sample-time distortion; an unknown one is refused, naming the choices.
-    let text = ok(&[
-        "sample",
-        "--run",
-        r,
-        "--n",
-        "8",
-        "--steps",
-        "5",
-        "--time-distortion",
-        "polydec",
-        "--out",
-        dir.path().join("d.smi").to_str().unwrap(),
-    ]);
+    // DeFoG's sample-time distortion and target guidance: taken and printed; an unknown
+    // distortion or a negative guidance is refused, naming it.
+    let lever = |flag: &str, value: &str, out: &str| {
+        let args = [
+            "sample", "--run", r, "--n", "8", "--steps", "5", flag, value,
+        ];
+        let path = dir.path().join(out);
+        ok(&[&args[..], &["--out", path.to_str().unwrap()]].concat())
+    };
+    let refused = |flag: &str, value: &str, out: &str| {
+        let out = Command::new(bin)
+            .args(["sample", "--run", r, "--n", "4", &format!("{flag}={value}")])
+            .args(["--out", dir.path().join(out).to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        err
+    };
+    let text = lever("--time-distortion", "polydec", "d.smi");
     assert!(text.contains("polydec times"), "{text}");
-    let out = Command::new(bin)
-        .args([
-            "sample",
-            "--run",
-            r,
-            "--n",
-            "4",
-            "--time-distortion",
-            "square",
-        ])
-        .args(["--out", dir.path().join("e.smi").to_str().unwrap()])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = refused("--time-distortion", "square", "e.smi");
     assert!(err.contains("polydec") && err.contains("square"), "{err}");
-    // DeFoG's target guidance: taken and printed; a negative one refused, naming it.
-    let text = ok(&[
-        "sample",
-        "--run",
-        r,
-        "--n",
-        "8",
-        "--steps",
-        "5",
-        "--target-guidance",
-        "0.5",
-        "--out",
-        dir.path().join("g.smi").to_str().unwrap(),
-    ]);
+    let text = lever("--target-guidance", "0.5", "g.smi");
     assert!(text.contains("target guidance 0.5"), "{text}");
-    let out = Command::new(bin)
-        .args(["sample", "--run", r, "--n", "4", "--target-guidance=-1"])
-        .args(["--out", dir.path().join("h.smi").to_str().unwrap()])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = refused("--target-guidance", "-1", "h.smi");
     assert!(err.contains("guidance") && err.contains("-1"), "{err}");
     for ext in ["sdf", "png"] {
         let p = dir.path().join(format!("s.{ext}"));

@@ -43,7 +43,8 @@ pub struct Args {
     #[arg(long)]
     time_distortion: Option<String>,
     /// Molecules, flow: DeFoG's target guidance ω (Qin et al. 2025; default 0): each
-    /// component jumps sooner to the denoiser's prediction.
+    /// component jumps sooner to the denoiser's prediction. ω = 1 raised QM9 validity from
+    /// 98.8% to 99.3% at 500 steps, novelty falling from 40% to 30% (docs/results.md).
     #[arg(long)]
     target_guidance: Option<f64>,
     /// Number of function evaluations (fixed-step solvers, DDPM/DDIM steps).

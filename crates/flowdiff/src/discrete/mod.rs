@@ -27,4 +27,6 @@ pub use path::{DiscreteMethod, MixturePath};
 pub use prior::{Prior, PriorKind};
 
 #[cfg(test)]
+mod sampler_tests;
+#[cfg(test)]
 mod tests;

@@ -192,20 +192,17 @@ pub fn sample(
             None => run_default.distortion,
         },
     };
-    let SamplerOptions {
-        steps,
-        noise,
-        guidance,
-        distortion,
-    } = opts;
-    if steps == 0 {
+    if opts.steps == 0 {
         bail!("--steps must be positive");
     }
     println!(
-        "sampling {n} molecules from {} ({}) with {steps} steps ({} times), noise {noise}, target guidance {guidance}, seed {seed}",
+        "sampling {n} molecules from {} ({}) with {} steps ({} times), noise {}, target guidance {}, seed {seed}",
         run.display(),
         cfg.method.display_name(),
-        distortion.name()
+        opts.steps,
+        opts.distortion.name(),
+        opts.noise,
+        opts.guidance,
     );
     let trained = flowdiff::train::checkpoint::load_state(&RunDir(run.into()).ckpt("state.json"))
         .map(|s| s.step)
@@ -231,10 +228,11 @@ pub fn sample(
             let reference = flowdiff::chem::Reference::from_graphs(&train.molecules);
             let m = flowdiff::chem::evaluate_graphs(&mols, &reference);
             println!(
-                "validity {:.1}%, uniqueness {:.1}%, novelty {:.1}% (trained {trained} steps, {steps} sampler steps)",
+                "validity {:.1}%, uniqueness {:.1}%, novelty {:.1}% (trained {trained} steps, {} sampler steps)",
                 100.0 * m.validity,
                 100.0 * m.uniqueness,
                 100.0 * m.novelty,
+                opts.steps,
             );
             flowdiff::io::write_json(&run.join("metrics.json"), &m)?;
         }
